@@ -1,0 +1,1 @@
+"""Model wrappers: text normalisation, embedding, topics, forecast. No HTTP, no DuckDB here."""

@@ -1,0 +1,149 @@
+"""The one configuration object, read from TOPICPULSE_* environment variables and a TOML file.
+
+Precedence, highest first: keyword arguments, environment variables (nested with ``__``, for
+example ``TOPICPULSE_INGEST__TIMEZONE``), the TOML file, then the defaults below. The TOML file is
+``topicpulse.toml`` in the working directory, or the path in ``TOPICPULSE_CONFIG``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class StoreSettings(BaseModel):
+    """Where the DuckDB file lives; relative paths are under ``data_dir``."""
+
+    path: Path = Path("topicpulse.duckdb")
+
+
+class IngestSettings(BaseModel):
+    timezone: str = Field("Asia/Ho_Chi_Minh", description="Time zone for timestamps that carry none.")
+    max_text_chars: int = Field(5000, gt=0, description="Longer comments are rejected, not cut.")
+    batch_rows: int = Field(20_000, gt=0, description="Rows per transaction while streaming a file.")
+    redact_pii: bool = Field(True, description="Replace URLs, e-mails, phones and ID numbers.")
+    keep_raw_text: bool = Field(False, description="Also store the text as received (opt-in).")
+    author_hash_key: SecretStr | None = Field(
+        None, description="Key for the keyed author hash; without it authors are dropped."
+    )
+
+
+class EmbeddingSettings(BaseModel):
+    model: str | None = Field(
+        None, description="Hugging Face id or local folder; None means the offline multilingual default."
+    )
+    device: str | None = Field(None, description="cuda, mps or cpu; None picks automatically.")
+    backend: str = Field("torch", description="torch or onnx (CPU).")
+    batch_size: int | None = Field(None, gt=0, description="None picks one that fits the device.")
+    max_seq_length: int = Field(256, gt=0)
+    prompt: str | None = Field(None, description="Prefix for every text; e5 models use 'query: '.")
+    write_batch: int = Field(2048, gt=0, description="Vectors written per transaction.")
+    cache_dir: Path = Field(Path("models"), description="Model cache, relative to data_dir.")
+
+
+class TopicSettings(BaseModel):
+    sample_size: int = Field(100_000, gt=0, description="Fit on at most this many comments.")
+    random_state: int = 42
+    n_neighbors: int | None = Field(None, description="UMAP neighbours; None scales with corpus size.")
+    n_components: int = 5
+    min_cluster_size: int | None = Field(None, description="HDBSCAN; None scales with corpus size.")
+    min_samples: int | None = None
+    outlier_strategy: str = Field("embeddings", description="BERTopic reduce_outliers strategy.")
+    outlier_threshold: float = 0.3
+    assign_threshold: float = Field(0.80, description="Cosine to a topic below which a comment is unassigned.")
+    refit_unassigned_share: float = Field(0.25, description="Unassigned share that makes a re-fit due.")
+    refit_max_age_days: int = Field(30, description="Run age that makes a re-fit due.")
+    artifacts_dir: Path = Field(Path("artifacts"), description="Saved models, relative to data_dir.")
+
+
+class ForecastSettings(BaseModel):
+    horizon_days: int = Field(30, gt=0)
+    horizon_weeks: int = Field(8, gt=0)
+    interval_width: float = Field(0.8, gt=0, lt=1)
+    uncertainty_samples: int = Field(200, ge=0)
+    backtest_folds: int = Field(3, ge=1)
+    min_history_days: int = Field(28, ge=7, description="Shorter series get the seasonal-naive forecast.")
+    workers: int = Field(2, ge=1, description="Processes fitting topics in parallel.")
+
+
+class ScheduleSettings(BaseModel):
+    enabled: bool = Field(False, description="Run the schedule inside the service.")
+    watch_dir: Path = Field(Path("inbox"), description="Folder of new comment files, relative to data_dir.")
+    ingest_cron: str = "0 * * * *"
+    nightly_cron: str = "30 1 * * *"
+    refit_cron: str = "0 3 * * 0"
+
+
+class ServiceSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = 20 * 1024 * 1024
+    max_batch: int = 1000
+    max_page_size: int = 500
+    cors_origins: list[str] = Field(default_factory=list)
+
+
+class Settings(BaseSettings):
+    """All of TopicPulse's configuration. Build it once at the edge and pass it down."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="TOPICPULSE_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        toml_file="topicpulse.toml",
+    )
+
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    topics: TopicSettings = Field(default_factory=TopicSettings)
+    forecast: ForecastSettings = Field(default_factory=ForecastSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+    def resolve(self, path: Path) -> Path:
+        """A configured path, taken relative to ``data_dir`` unless it is absolute."""
+        return path if path.is_absolute() else self.data_dir / path
+
+    @property
+    def store_path(self) -> Path:
+        return self.resolve(self.store.path)
+
+
+def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
+    """Settings from the environment and a TOML file (``config_file``, else ``TOPICPULSE_CONFIG``).
+
+    Raises FileNotFoundError when a TOML file is named but absent, so a typo is not ignored.
+    """
+    named = config_file or os.environ.get("TOPICPULSE_CONFIG")
+    if not named:
+        return Settings(**overrides)
+    path = Path(named)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file {path} does not exist")
+
+    class SettingsFromFile(Settings):
+        model_config = SettingsConfigDict(toml_file=path)
+
+    return SettingsFromFile(**overrides)

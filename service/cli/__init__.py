@@ -1,0 +1,37 @@
+"""The ``topicpulse`` command line: a thin layer that opens the store and calls one pipeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from pydantic import ValidationError
+
+from pipelines.settings import load_settings
+from service.logs import configure_logging
+
+app = typer.Typer(
+    help="TopicPulse: topics, trends and forecasts from public comments.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    config: Path | None = typer.Option(
+        None, "--config", "-c", help="TOML settings file (default: topicpulse.toml, or $TOPICPULSE_CONFIG)."
+    ),
+    log_level: str | None = typer.Option(None, "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
+) -> None:
+    try:
+        settings = load_settings(config)
+    except (FileNotFoundError, ValidationError) as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config / TOPICPULSE_*") from exc
+    configure_logging(log_level or settings.log_level)
+    ctx.obj = settings
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,110 @@
+"""Opening the DuckDB file, applying forward migrations, and transactions."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib import resources
+from pathlib import Path
+
+import duckdb
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used as asked; the message says what to do."""
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """The packaged migrations as (version, name, sql), oldest first."""
+    found = []
+    for entry in resources.files("store.migrations").iterdir():
+        match = _MIGRATION_NAME.match(entry.name)
+        if match:
+            found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+class Store:
+    """One open DuckDB database with the current schema.
+
+    DuckDB lets one process write a file at a time, so a process opens its Store once and
+    shares it. ``cursor()`` gives a thread its own connection to the same database.
+    """
+
+    def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.conn = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"{self.path} is in use by another process (is `topicpulse serve` running?). "
+                    "Stop it, or send the request through its API."
+                ) from exc
+            raise StoreError(f"cannot open {self.path}: {exc}") from exc
+        self._write_lock = threading.RLock()
+        if not read_only:
+            self.migrate()
+
+    @classmethod
+    def memory(cls) -> Store:
+        return cls(":memory:")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A connection for one thread; DuckDB connections are not shared across threads."""
+        return self.conn.cursor()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All writes inside commit together or not at all; writers in this process take turns."""
+        with self._write_lock:
+            cur = self.conn.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            else:
+                cur.execute("COMMIT")
+            finally:
+                cur.close()
+
+    def schema_version(self) -> int:
+        row = self.conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()
+        return int(row[0])
+
+    def migrate(self) -> None:
+        """Apply every packaged migration newer than the file's schema, each in one transaction."""
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+            " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        current = self.schema_version()
+        for version, name, sql in migrations():
+            if version <= current:
+                continue
+            log.info("applying migration %04d_%s to %s", version, name, self.path)
+            with self.transaction() as cur:
+                cur.execute(sql)
+                cur.execute("INSERT INTO schema_migrations (version, name) VALUES (?, ?)", [version, name])

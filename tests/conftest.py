@@ -1,0 +1,42 @@
+"""Shared fixtures: settings pointed at a temporary data folder, and a real DuckDB file there."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from pipelines.settings import Settings
+from store import Store
+
+SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read the developer's TOPICPULSE_* variables or config file, nor reach a hub."""
+    for name in list(os.environ):
+        if name.startswith("TOPICPULSE_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def store(settings: Settings):
+    with Store(settings.store_path) as opened:
+        yield opened
+
+
+def shared_dataset(name: str) -> Path:
+    """The path of an evaluation dataset, or skip the test with a message saying where it looks."""
+    path = SHARED_DATA / name
+    if not path.exists():
+        pytest.skip(f"evaluation data {path} is absent; set TOPICPULSE_SHARED_DATA to the shared/data folder")
+    return path
