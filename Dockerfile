@@ -1,5 +1,5 @@
 # TopicPulse service image. CPU by default; for a GPU image:
-#   docker build --build-arg BASE_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu24.04 \
+#   docker build --build-arg BASE_IMAGE=nvidia/cuda:12.8.1-cudnn-runtime-ubuntu22.04 \
 #                --build-arg TORCH_INDEX_URL=https://download.pytorch.org/whl/cu128 -t topicpulse:gpu .
 # Both stages use the same base so the virtual environment's interpreter exists in the runtime stage.
 ARG BASE_IMAGE=python:3.11-slim-bookworm
