@@ -1,0 +1,65 @@
+"""Static SVG charts for topic reports: a topic's daily volume with its forecast band.
+
+Charts are drawn on a ``matplotlib.figure.Figure`` with the SVG canvas attached directly, so no
+pyplot state, no global backend choice and nothing fetched at render time. The SVG is
+self-contained (matplotlib's default ``svg.fonttype="path"`` draws glyphs as paths), so it
+displays the same offline, inline in HTML or as a ``data:`` URI in Markdown.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import threading
+from typing import TYPE_CHECKING
+
+from matplotlib.backends.backend_svg import FigureCanvasSVG
+from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+from matplotlib.figure import Figure
+
+if TYPE_CHECKING:
+    from pipelines.report import TopicSection
+
+_XML_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
+
+# matplotlib's text layout and font cache are not thread-safe; the service renders in a thread pool.
+_DRAW_LOCK = threading.Lock()
+
+
+def volume_chart_svg(section: TopicSection, *, width_in: float = 6.4, height_in: float = 2.4) -> str:
+    """The topic's daily volume in the period, plus the forecast line and band where they exist.
+
+    Returns the ``<svg>`` element alone (no XML prologue), ready to inline into HTML.
+    """
+    with _DRAW_LOCK:
+        fig = Figure(figsize=(width_in, height_in), layout="constrained")
+        FigureCanvasSVG(fig)
+        ax = fig.add_subplot()
+        days = [p.ds for p in section.daily]
+        ax.plot(days, [p.y for p in section.daily], color="#1f77b4", linewidth=1.4, label="comments per day")
+        points = section.forecast.points if section.forecast else []
+        if points:
+            ds = [p.ds for p in points]
+            ax.fill_between(
+                ds, [p.lower for p in points], [p.upper for p in points],
+                color="#ff7f0e", alpha=0.25, linewidth=0, label="forecast interval",
+            )
+            ax.plot(ds, [p.yhat for p in points], color="#ff7f0e", linewidth=1.2, linestyle="--",
+                    label=f"forecast ({section.forecast.model})")
+        ax.set_title(f"{section.topic_key} · {section.label}", loc="left")
+        ax.set_ylabel("comments")
+        ax.set_ylim(bottom=0)
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper left", frameon=False)
+        locator = AutoDateLocator()
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        buffer = io.StringIO()
+        fig.savefig(buffer, format="svg", metadata={"Date": None})
+    return _XML_PROLOGUE.sub("", buffer.getvalue(), count=1)
+
+
+def svg_data_uri(svg: str) -> str:
+    """An SVG as a base64 ``data:`` URI, for Markdown image links that need no side files."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
