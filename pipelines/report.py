@@ -26,7 +26,10 @@ from store import Store
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FORMATS", "MEDIA_TYPES", "ReportError", "TopicReport", "build_topic_report", "render_report"]
+__all__ = [
+    "FORMATS", "MEDIA_TYPES", "AlertItem", "ForecastPoint", "ForecastSummary", "ReportError", "RunInfo",
+    "TopicReport", "TopicSection", "VolumePoint", "build_topic_report", "render_report", "validate_period",
+]
 
 MAX_SPAN_DAYS = 366
 """Longest period one report covers; longer requests are refused, not truncated."""
