@@ -89,6 +89,7 @@ class ServiceSettings(BaseModel):
     max_batch: int = 1000
     max_page_size: int = 500
     cors_origins: list[str] = Field(default_factory=list)
+    docs: bool = Field(True, description="Serve /api/v1/docs and its OpenAPI schema (no data) without a key.")
 
 
 class Settings(BaseSettings):
