@@ -23,12 +23,8 @@ if TYPE_CHECKING:
     from pipelines.report import ForecastSummary, TopicReport, TopicSection
 
 FORMATS = ("md", "html", "csv", "json")
-MEDIA_TYPES = {
-    "md": "text/markdown; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "csv": "text/csv; charset=utf-8",
-    "json": "application/json",
-}
+MEDIA_TYPES = {"md": "text/markdown", "html": "text/html", "csv": "text/csv", "json": "application/json"}
+"""Media type per format; all text is UTF-8."""
 CSV_COLUMNS = (
     "rank", "topic_key", "label", "keywords", "volume", "previous_volume", "change_pct", "share_pct",
     "alerts", "forecast_model", "forecast_reason", "forecast_days", "forecast_total",

@@ -33,5 +33,11 @@ def root(
     ctx.obj = settings
 
 
+# Commands live in their own modules and register here, after `app` exists.
+from service.cli import report as _report  # noqa: E402
+
+app.command("report")(_report.report)
+
+
 def main() -> None:
     app()
