@@ -1,0 +1,252 @@
+"""Sentence embeddings over sentence-transformers: any local folder or hub id, on GPU or CPU.
+
+The embedder owns the choices that make a large run finish: it picks the device and a batch size
+that fits it, uses fp16 on CUDA, halves the batch when CUDA runs out of memory, sorts texts by
+length so batches pad little, and shows progress on long runs. Its ``fingerprint`` names the
+vectors it makes, so a cache never mixes vectors of two models or two prompts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = {"cuda": 128, "mps": 64, "cpu": 32}
+BACKENDS = ("torch", "onnx")
+_WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx", ".pt")
+_PROGRESS_MIN_TEXTS = 2000
+_CHUNK_BATCHES = 16
+
+
+class ModelUnavailableError(ValueError):
+    """The model is neither a local folder nor in the local hub cache; the message says how to provide it."""
+
+
+def pick_device(requested: str | None = None) -> str:
+    """The device to run on: the one asked for, else CUDA, then Apple MPS, then CPU."""
+    import torch
+
+    if requested:
+        return requested
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+def hub_offline() -> bool:
+    """Whether Hugging Face's own HF_HUB_OFFLINE switch forbids reaching the hub."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def unavailable_message(model: str, reason: str) -> str:
+    return (
+        f"embedding model {model!r} is not available: {reason}. Put a sentence-transformers folder on "
+        "this machine and set TOPICPULSE_EMBEDDING__MODEL to its path, or run `topicpulse models prepare` "
+        "and leave the model unset to use the offline multilingual default."
+    )
+
+
+@lru_cache(maxsize=64)
+def _file_digest(path: str, size: int, mtime_ns: int) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(8 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def folder_identity(folder: Path) -> str:
+    """A hash of every file in a model folder: weights by content, the rest by content too.
+
+    Two folders with the same files get the same identity wherever they live, so a moved model
+    keeps its cached vectors and a re-trained one with the same name does not.
+    """
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        if rel.startswith(".") or "/." in rel or rel.endswith(".md"):
+            continue
+        stat = path.stat()
+        digest.update(rel.encode())
+        digest.update(_file_digest(str(path), stat.st_size, stat.st_mtime_ns).encode())
+    return digest.hexdigest()
+
+
+class Embedder:
+    """Turns texts into L2-normalised float32 vectors with one sentence-transformers model.
+
+    Parameters
+    ----------
+    model:
+        A local sentence-transformers folder, or a Hugging Face id found in the local hub cache
+        (or downloadable when HF_HUB_OFFLINE is not set).
+    device:
+        ``cuda``, ``mps`` or ``cpu``; None picks CUDA, then MPS, then CPU.
+    batch_size:
+        Texts per forward pass; None uses ``DEFAULT_BATCH_SIZE`` for the device. On CUDA
+        out-of-memory the batch is halved and the pass retried.
+    max_seq_length:
+        Tokens kept per text (the rest is cut); at most the model's own limit.
+    prompt:
+        Prefix put before every text (e5 models want ``"query: "``). None uses the model's
+        default prompt when it has one, else no prefix.
+    backend:
+        ``torch``, or ``onnx`` for the int8 ONNX Runtime path on CPU (see ``models.embedding_onnx``).
+    """
+
+    def __init__(
+        self,
+        model: str | Path,
+        *,
+        device: str | None = None,
+        batch_size: int | None = None,
+        max_seq_length: int = 256,
+        prompt: str | None = None,
+        backend: str = "torch",
+    ) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+        if batch_size is not None and batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+        if max_seq_length < 1:
+            raise ValueError(f"max_seq_length must be at least 1, got {max_seq_length}")
+        self.model_name = str(model)
+        self.device = pick_device(device)
+        self.backend = backend
+        if backend == "onnx" and self.device != "cpu":
+            raise ValueError(f"the onnx backend runs on cpu only, not {self.device}")
+        self.batch_size = batch_size or DEFAULT_BATCH_SIZE.get(self.device.split(":")[0], 32)
+        self._model = self._load()
+        limit = self._model.max_seq_length or max_seq_length
+        self.max_seq_length = min(max_seq_length, limit)
+        self._model.max_seq_length = self.max_seq_length
+        self.prompt = prompt if prompt is not None else self._default_prompt()
+        self.dim = int(self._model.get_embedding_dimension())
+        self.fingerprint = self._fingerprint()
+        self._runner = None
+        if backend == "onnx":
+            from models.embedding_onnx import OnnxRunner
+
+            self._runner = OnnxRunner.for_model(self)
+
+    def _load(self):
+        from sentence_transformers import SentenceTransformer
+
+        folder = Path(self.model_name).expanduser()
+        looks_local = folder.is_absolute() or self.model_name.startswith((".", "~")) or folder.exists()
+        if looks_local and not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
+            raise ModelUnavailableError(unavailable_message(self.model_name, f"{folder} is not a model folder"))
+        try:
+            loaded = SentenceTransformer(
+                str(folder) if looks_local else self.model_name,
+                device=self.device,
+                local_files_only=hub_offline(),
+            )
+        except OSError as exc:
+            reason = "HF_HUB_OFFLINE is set and it is not in the local hub cache" if hub_offline() else str(exc)
+            raise ModelUnavailableError(unavailable_message(self.model_name, reason)) from exc
+        if self.device.startswith("cuda"):
+            loaded.half()
+        self._folder = folder if looks_local else _snapshot_folder(self.model_name)
+        log.info("loaded embedding model %s on %s (batch %d)", self.model_name, self.device, self.batch_size)
+        return loaded
+
+    def _default_prompt(self) -> str:
+        name = self._model.default_prompt_name
+        return self._model.prompts.get(name, "") if name else ""
+
+    def _fingerprint(self) -> str:
+        """Names the vector space: model files, prompt, sequence length and numeric backend."""
+        identity = folder_identity(self._folder) if self._folder is not None else self.model_name
+        parts = {
+            "model": identity,
+            "prompt": self.prompt,
+            "max_seq_length": self.max_seq_length,
+            "backend": self.backend,
+        }
+        digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+        return f"{Path(self.model_name).name[:40]}-{digest[:16]}"
+
+    def encode(self, texts: Sequence[str], *, show_progress: bool | None = None) -> np.ndarray:
+        """Vectors for ``texts`` in their order, shape (n, dim), float32, each of unit length.
+
+        Texts are sorted by length and cut into chunks of a few batches, so progress can be
+        shown and logged and a CUDA out-of-memory error costs one chunk, not the run.
+        """
+        texts = list(texts)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        if show_progress is None:
+            show_progress = len(texts) >= _PROGRESS_MIN_TEXTS
+        progress = _progress(len(texts), show_progress)
+        done = 0
+        try:
+            while done < len(texts):
+                step = self.batch_size * _CHUNK_BATCHES
+                chunk = order[done : done + step]
+                out[chunk] = self._encode_chunk([texts[i] for i in chunk])
+                done += len(chunk)
+                progress.update(len(chunk))
+                if show_progress:
+                    log.info("embedded %d/%d texts", done, len(texts))
+        finally:
+            progress.close()
+        return out
+
+    def _encode_chunk(self, texts: list[str]) -> np.ndarray:
+        """One chunk, halving the batch size on CUDA out-of-memory until it fits."""
+        import torch
+
+        while True:
+            try:
+                return self._encode_batches(texts, self.batch_size)
+            except torch.cuda.OutOfMemoryError:
+                if self.batch_size == 1:
+                    raise
+                self.batch_size = max(1, self.batch_size // 2)
+                log.warning("CUDA out of memory; retrying with batch size %d", self.batch_size)
+                if torch.cuda.is_available():
+                    torch.cuda.empty_cache()
+
+    def _encode_batches(self, texts: list[str], batch_size: int) -> np.ndarray:
+        if self._runner is not None:
+            return self._runner.encode(texts, batch_size)
+        vectors = self._model.encode(
+            texts,
+            prompt=self.prompt,
+            batch_size=batch_size,
+            show_progress_bar=False,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _snapshot_folder(model_id: str) -> Path | None:
+    """The local hub-cache folder of a model id, so its fingerprint hashes the files themselves."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        return Path(snapshot_download(model_id, local_files_only=True))
+    except (OSError, ValueError):
+        return None
+
+
+def _progress(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, disable=not enabled, unit="text", desc="embedding")

