@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -75,11 +75,44 @@ class ForecastSettings(BaseModel):
 
 
 class ScheduleSettings(BaseModel):
+    """When scheduled jobs run (crontab syntax; an empty string turns a job off).
+
+    The missed-run policy is described in ``pipelines/schedule.py``.
+    """
+
     enabled: bool = Field(False, description="Run the schedule inside the service.")
     watch_dir: Path = Field(Path("inbox"), description="Folder of new comment files, relative to data_dir.")
-    ingest_cron: str = "0 * * * *"
-    nightly_cron: str = "30 1 * * *"
-    refit_cron: str = "0 3 * * 0"
+    inbox_settle_seconds: int = Field(
+        30, ge=0, description="Files changed more recently than this are left for the next run (still being copied)."
+    )
+    ingest_cron: str = Field("0 * * * *", description="ingest_inbox: ingest new files from watch_dir.")
+    nightly_cron: str = Field("30 1 * * *", description="nightly: assign new comments, re-forecast, alerts.")
+    refit_cron: str = Field("0 3 * * 0", description="refit: embed, re-fit topics, re-forecast.")
+    timezone: str = Field("Asia/Ho_Chi_Minh", description="Time zone the cron times are read in.")
+    misfire_grace_minutes: int = Field(
+        60, ge=1, description="A run missed by at most this long still runs once; older misses wait for the next slot."
+    )
+
+    @field_validator("ingest_cron", "nightly_cron", "refit_cron")
+    @classmethod
+    def _cron_is_valid(cls, value: str) -> str:
+        value = value.strip()
+        if value:
+            from apscheduler.triggers.cron import CronTrigger
+
+            CronTrigger.from_crontab(value)
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone_is_known(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Ho_Chi_Minh") from exc
+        return value
 
 
 class ServiceSettings(BaseModel):
