@@ -64,14 +64,41 @@ class TopicSettings(BaseModel):
     artifacts_dir: Path = Field(Path("artifacts"), description="Saved models, relative to data_dir.")
 
 
+class AlertSettings(BaseModel):
+    """Thresholds of the alert rules (pipelines/alerts.py explains each rule)."""
+
+    scan_days: int = Field(21, gt=0, description="Days back from the latest day that each run checks.")
+    recent_days: int = Field(7, gt=0, description="Window judged for emerging topics and unassigned growth.")
+    baseline_days: int = Field(28, gt=0, description="Window before the recent one that it is compared with.")
+    cooldown_days: int = Field(14, ge=0, description="A topic's emerging/fading/unassigned alert is not repeated within this.")
+    emerging_min_count: int = Field(30, gt=0, description="Comments in the recent window for a topic to be emerging.")
+    emerging_max_baseline: float = Field(2.0, ge=0, description="Daily mean before, at most, for 'new or tiny'.")
+    emerging_min_growth: float = Field(4.0, gt=1, description="(recent median + 1) / (baseline mean + 1), at least.")
+    surge_min_ratio: float = Field(2.0, gt=1, description="(actual - yhat) / (upper - yhat), at least.")
+    surge_min_excess: float = Field(10, ge=0, description="Comments above the upper bound, at least.")
+    fading_days: int = Field(14, gt=1, description="Recent window over which a decline must last.")
+    fading_max_ratio: float = Field(0.5, gt=0, lt=1, description="Each half of that window, at most this x baseline.")
+    fading_min_baseline: float = Field(3.0, ge=0, description="Daily mean before, at least, to be worth a fading alert.")
+    unassigned_min_rise: float = Field(0.05, gt=0, description="Rise in the unassigned share, at least (0.05 = 5 points).")
+    unassigned_min_count: int = Field(20, ge=0, description="Unassigned comments in the recent window, at least.")
+
+
 class ForecastSettings(BaseModel):
     horizon_days: int = Field(30, gt=0)
     horizon_weeks: int = Field(8, gt=0)
     interval_width: float = Field(0.8, gt=0, lt=1)
-    uncertainty_samples: int = Field(200, ge=0)
+    uncertainty_samples: int = Field(200, ge=1, description="Prophet's default 1000 makes predict slower than fit.")
     backtest_folds: int = Field(3, ge=1)
-    min_history_days: int = Field(28, ge=7, description="Shorter series get the seasonal-naive forecast.")
+    backtest_horizon_days: int = Field(7, gt=0, description="Days each backtest fold forecasts.")
+    backtest_horizon_weeks: int = Field(4, gt=0, description="Weeks each backtest fold forecasts.")
+    min_history_days: int = Field(28, ge=14, description="Shorter series get the seasonal-naive forecast.")
+    min_history_weeks: int = Field(16, ge=2, description="Shorter weekly series get the seasonal-naive forecast.")
+    min_nonzero_share: float = Field(0.3, ge=0, le=1, description="Sparser series get the seasonal-naive forecast.")
+    holidays: bool = Field(True, description="Model Vietnamese public holidays and Tết (±7 days).")
+    changepoint_prior_scale: float = Field(0.05, gt=0, description="Prophet's trend flexibility.")
+    weekly: bool = Field(True, description="Also forecast weekly volumes (horizon_weeks ahead).")
     workers: int = Field(2, ge=1, description="Processes fitting topics in parallel.")
+    alerts: AlertSettings = Field(default_factory=AlertSettings)
 
 
 class ScheduleSettings(BaseModel):
