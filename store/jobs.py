@@ -66,13 +66,25 @@ def current_runner() -> Runner:
 
 
 def to_json(value: Any) -> str:
-    """JSON for params and counts: dataclasses, dates, paths and numpy numbers become plain values."""
-    return json.dumps(value, default=_plain, ensure_ascii=False, allow_nan=False)
+    """JSON for params and counts; see ``jsonable`` for what is converted."""
+    return json.dumps(jsonable(value), ensure_ascii=False, allow_nan=False)
 
 
-def _plain(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """Plain JSON values from pipeline reports: dataclasses become dicts, dates ISO strings, paths
+    strings, numpy numbers Python numbers, and NaN or infinity null (JSON has no NaN)."""
+    if value is None or isinstance(value, (str, bool, int)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        return jsonable(dataclasses.asdict(value))
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return [jsonable(v) for v in sorted(value, key=str)]
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
@@ -80,11 +92,9 @@ def _plain(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, (set, frozenset)):
-        return sorted(value, key=str)
+        return jsonable(value.value)
     if hasattr(value, "tolist"):  # numpy arrays and scalars, without importing numpy here
-        return value.tolist()
+        return jsonable(value.tolist())
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
