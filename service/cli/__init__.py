@@ -38,6 +38,12 @@ from service.cli import report as _report  # noqa: E402
 
 app.command("report")(_report.report)
 
+from service.cli import keys as _keys  # noqa: E402
+from service.cli import serve as _serve  # noqa: E402
+
+app.add_typer(_keys.app, name="keys")
+app.command("serve")(_serve.serve)
+
 
 def main() -> None:
     app()

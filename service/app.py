@@ -1,0 +1,125 @@
+"""The FastAPI application factory. Importing this module does no work; ``create_app`` wires
+settings into an app, and its lifespan opens the store when the server starts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from pipelines.jobs import recover_crashed_jobs
+from pipelines.settings import Settings
+from service.jobs import JobRunner
+from service.metrics import ServiceMetrics
+from service.middleware import RequestContextMiddleware, request_id_of
+from service.routes import health, jobs, keys, reports
+from store import Store
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+_DESCRIPTION = """
+Topics, trends and forecasts from public comments.
+
+Every `/api/v1` endpoint needs an API key (`topicpulse keys create`), sent as `X-API-Key: <key>`
+or `Authorization: Bearer <key>`. Roles: **reader** (reads, search, classify) < **analyst**
+(+ reports) < **admin** (+ ingest, runs, jobs, keys). Only `/healthz`, `/readyz`, `/metrics` and
+these docs (the schema, no data; `service.docs = false` turns them off) work without a key.
+
+Errors are JSON: `{"detail": "...", "request_id": "..."}`; validation errors also list each
+field in `errors`. Every response carries `X-Request-ID`.
+"""
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """An app serving the store at ``settings.store_path``; nothing opens until it starts."""
+    metrics = ServiceMetrics()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = Store(settings.store_path)
+        recover_crashed_jobs(store)
+        runner = JobRunner(settings, store, metrics)
+        app.state.store = store
+        app.state.jobs = runner
+        scheduler = _start_scheduler(settings, store) if settings.schedule.enabled else None
+        log.info("serving %s", settings.store_path)
+        try:
+            yield
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
+            await anyio.to_thread.run_sync(runner.shutdown)
+            store.close()
+
+    docs = settings.service.docs
+    app = FastAPI(
+        title="TopicPulse",
+        version="1.0",
+        description=_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=f"{API_PREFIX}/docs" if docs else None,
+        redoc_url=None,
+        openapi_url=f"{API_PREFIX}/openapi.json" if docs else None,
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
+    app.state.settings = settings
+    app.state.metrics = metrics
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    if settings.service.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.service.cors_origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["X-API-Key", "Authorization", "Content-Type", "X-Request-ID"],
+            expose_headers=["X-Request-ID"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.service.max_body_bytes)
+
+    app.include_router(health.router)
+    for module in (jobs, keys, reports):
+        app.include_router(module.router, prefix=API_PREFIX)
+    return app
+
+
+def _start_scheduler(settings: Settings, store: Store):
+    from pipelines.schedule import build_scheduler
+
+    scheduler = build_scheduler(settings, store)
+    scheduler.start()
+    return scheduler
+
+
+async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    return JSONResponse(
+        {"detail": exc.detail, "request_id": request_id_of(request.scope)},
+        status_code=exc.status_code,
+        headers=exc.headers,
+    )
+
+
+async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+    """422 naming each field at fault; a body that is not JSON at all is named as such."""
+    errors = []
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        if error.get("type") == "json_invalid":
+            field = "body"
+            message = f"malformed JSON: {error.get('ctx', {}).get('error', error.get('msg'))}"
+        else:
+            field = ".".join(loc) or "request"
+            message = error.get("msg", "invalid value")
+        errors.append({"field": field, "message": message})
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]) or "invalid request"
+    return JSONResponse(
+        {"detail": detail, "request_id": request_id_of(request.scope), "errors": errors}, status_code=422
+    )

@@ -1,0 +1,85 @@
+"""What routes receive: the settings, a per-request view of the store, and the caller's API key.
+
+``StoreDep`` hands each request its own DuckDB connection (a cursor on the service's one
+database), so concurrent requests never share a connection and reads keep going while a job
+writes. Keys come in ``X-API-Key`` or ``Authorization: Bearer``; a missing or wrong key is 401,
+a key whose role is too low is 403.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from pipelines.settings import Settings
+from service.jobs import JobRunner, thread_store
+from service.metrics import ServiceMetrics
+from store import Store
+from store.keys import role_allows, verify_key
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_store(request: Request) -> Iterator[Store]:
+    view = thread_store(request.app.state.store)
+    try:
+        yield view
+    finally:
+        view.close()
+
+
+def get_metrics(request: Request) -> ServiceMetrics:
+    return request.app.state.metrics
+
+
+def get_jobs(request: Request) -> JobRunner:
+    return request.app.state.jobs
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoreDep = Annotated[Store, Depends(get_store)]
+MetricsDep = Annotated[ServiceMetrics, Depends(get_metrics)]
+JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+
+_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key from `topicpulse keys create`.")
+_bearer = HTTPBearer(auto_error=False, description="The same API key, as `Authorization: Bearer <key>`.")
+
+
+def get_api_key(
+    store: StoreDep,
+    header_key: Annotated[str | None, Security(_key_header)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+) -> dict:
+    """The caller's key record; 401 when no key or an unknown or revoked one is presented."""
+    token = header_key or (bearer.credentials if bearer else None)
+    if not token:
+        raise HTTPException(
+            401,
+            "missing API key: send it in the X-API-Key header or as Authorization: Bearer <key>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    key = verify_key(store, token)
+    if key is None:
+        raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
+    return key
+
+
+def require_role(needed: str):
+    """A dependency that lets a key through only when its role includes ``needed``."""
+
+    def check(key: Annotated[dict, Depends(get_api_key)]) -> dict:
+        if not role_allows(key["role"], needed):
+            raise HTTPException(403, f"this needs the {needed} role; your key ({key['prefix']}) is {key['role']}")
+        return key
+
+    return check
+
+
+ReaderKey = Annotated[dict, Depends(require_role("reader"))]
+AnalystKey = Annotated[dict, Depends(require_role("analyst"))]
+AdminKey = Annotated[dict, Depends(require_role("admin"))]

@@ -1,0 +1,102 @@
+"""Running jobs from the service, and how the service shares one DuckDB file with them.
+
+DuckDB lets one process open a database file for writing, so the design is:
+
+* **The service process owns the DuckDB file.** It opens the ``Store`` once at start-up.
+  Anything else that wants to change the data (an operator's CLI, the scheduler) goes through
+  the API, or runs while the service is stopped; the CLI against a running service stops with
+  a clear ``StoreError`` ("in use by another process ... send the request through its API")
+  because DuckDB's file lock refuses a second writer. It never corrupts the file or waits.
+* **Jobs run beside the event loop, never on it.** ``POST /runs``, ``/forecasts`` and ``/assign``
+  record the job row (``pipelines.jobs.start_job``) and answer 202 with its id at once; the
+  work (``pipelines.jobs.execute_job``) runs on a worker thread. There is one single-thread
+  executor per job kind, so two jobs of one kind never overlap (``start_job`` also refuses a
+  second while one is running: 409), while a forecast may run beside a topic run.
+* **Heavy compute holds no lock.** The pipelines split each job into: load inputs from the store
+  (a read), pure compute on arrays (embedding, UMAP/HDBSCAN, Prophet fits — in worker processes
+  where the pipeline offers it, e.g. ``forecast.workers``), then one short write transaction.
+  ``Store.transaction`` serialises writers inside this process, and only for that last step.
+* **Reads keep working while a run is in progress.** Every request and every job thread gets its
+  own connection (``thread_store`` below). DuckDB's MVCC gives each reader a consistent
+  snapshot, so ``GET /topics`` answers from the previous run until the new run commits.
+* **A crash leaves no job "running".** On start-up the service calls
+  ``pipelines.jobs.recover_crashed_jobs`` before it accepts requests; on shutdown it lets
+  running jobs finish and drops queued ones.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import threading
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+
+from pipelines.jobs import JobFunction, execute_job, start_job
+from pipelines.settings import Settings
+from service.metrics import ServiceMetrics
+from store import Store
+
+log = logging.getLogger(__name__)
+
+
+def thread_store(store: Store) -> Store:
+    """A view of ``store`` with its own connection, for one request or one worker thread.
+
+    It shares the write lock, so ``transaction()`` still lets one writer in at a time; close it
+    when done (closing closes only its own connection).
+    """
+    view = copy.copy(store)
+    view.conn = store.conn.cursor()
+    return view
+
+
+class JobRunner:
+    """Starts jobs (a row now, the work on a per-kind worker thread) and times them."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        metrics: ServiceMetrics,
+        *,
+        kinds: Mapping[str, JobFunction] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.metrics = metrics
+        self.kinds = kinds
+        self._executors: dict[str, ThreadPoolExecutor] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, store: Store, kind: str, params: dict | None = None) -> int:
+        """Record a job of ``kind`` and queue its work; raises ``JobAlreadyRunning``."""
+        job_id = start_job(self.settings, store, kind, params, trigger="api", kinds=self.kinds)
+        with self._lock:
+            executor = self._executors.get(kind)
+            if executor is None:
+                executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"job-{kind}")
+                self._executors[kind] = executor
+        executor.submit(self._execute, kind, job_id)
+        return job_id
+
+    def _execute(self, kind: str, job_id: int) -> None:
+        store = thread_store(self.store)
+        started = time.perf_counter()
+        status = "failed"
+        try:
+            status = execute_job(self.settings, store, job_id, kinds=self.kinds)["status"]
+        except Exception:  # misuse inside the runner; the thread's last chance to say so
+            log.exception("job %s (%s) could not run", job_id, kind, extra={"job_id": job_id})
+        finally:
+            store.close()
+            self.metrics.job_duration.labels(kind, status).observe(time.perf_counter() - started)
+
+    def shutdown(self) -> None:
+        """Let running jobs finish; drop the ones still queued."""
+        with self._lock:
+            executors = list(self._executors.values())
+            self._executors.clear()
+        for executor in executors:
+            executor.shutdown(wait=True, cancel_futures=True)

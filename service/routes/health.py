@@ -1,0 +1,58 @@
+"""Liveness, readiness and Prometheus metrics: the only endpoints that need no API key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+
+from pipelines.settings import Settings
+from service.deps import MetricsDep, SettingsDep, StoreDep
+from service.schemas import HealthPublic, ReadyCheck, ReadyPublic
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz", response_model=HealthPublic, summary="Liveness: the process answers")
+async def healthz() -> HealthPublic:
+    return HealthPublic()
+
+
+@router.get(
+    "/readyz",
+    response_model=ReadyPublic,
+    summary="Readiness: the database answers and the embedding model is on disk",
+    responses={503: {"model": ReadyPublic, "description": "Not ready; `checks` says what is missing."}},
+)
+def readyz(store: StoreDep, settings: SettingsDep) -> JSONResponse:
+    checks = {"database": _database_check(store), "model": _model_check(settings)}
+    ready = all(check.ok for check in checks.values())
+    body = ReadyPublic(ready=ready, checks=checks)
+    return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=Response)
+async def metrics(metrics: MetricsDep) -> Response:
+    return Response(metrics.render(), media_type=metrics.content_type)
+
+
+def _database_check(store) -> ReadyCheck:
+    try:
+        version = store.schema_version()
+    except Exception as exc:  # readiness reports any failure instead of raising it
+        return ReadyCheck(ok=False, detail=f"database query failed: {exc}")
+    return ReadyCheck(ok=True, detail=f"schema version {version}")
+
+
+def _model_check(settings: Settings) -> ReadyCheck:
+    """Whether the configured embedding model is on disk, without loading its weights."""
+    model = settings.embedding.model
+    if model is None:
+        return ReadyCheck(ok=True, detail="default model")
+    path = Path(model)
+    if path.is_dir():
+        if (path / "config.json").is_file() or (path / "modules.json").is_file():
+            return ReadyCheck(ok=True, detail=f"model folder {path}")
+        return ReadyCheck(ok=False, detail=f"{path} holds no model (no config.json or modules.json)")
+    return ReadyCheck(ok=False, detail=f"model {model} is not a local folder; deployments load models from disk")

@@ -1,0 +1,206 @@
+"""The app's edges: health, readiness, metrics, request ids, errors, limits, CORS and API keys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.app import create_app
+from store import Store
+from store.keys import create_key, list_keys, revoke_key, role_allows, verify_key
+from tests.service_helpers import app_settings, client, headers  # noqa: F401  (fixtures)
+
+
+def test_create_app_does_no_work_until_started(app_settings):
+    app = create_app(app_settings)
+    assert not app_settings.store_path.exists()
+    with TestClient(app) as started:
+        assert started.get("/healthz").json() == {"status": "ok"}
+    assert app_settings.store_path.exists()
+
+
+def test_readyz_reports_database_and_model(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["ready"] is True
+    assert body["checks"]["database"]["ok"] and body["checks"]["model"]["ok"]
+
+
+def test_readyz_is_503_when_the_model_folder_is_missing(app_settings, tmp_path):
+    settings = app_settings.model_copy(
+        update={"embedding": app_settings.embedding.model_copy(update={"model": str(tmp_path / "absent")})}
+    )
+    with TestClient(create_app(settings)) as started:
+        response = started.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["model"]["ok"] is False
+
+
+def test_metrics_count_requests_by_route_template(client, headers):
+    client.get("/api/v1/jobs/12345", headers=headers["admin"])
+    text = client.get("/metrics").text
+    assert 'topicpulse_http_requests_total{method="GET",route="/api/v1/jobs/{job_id}",status="404"} 1.0' in text
+    assert "topicpulse_http_request_duration_seconds_bucket" in text
+    assert "topicpulse_job_duration_seconds" in text
+    assert "topicpulse_comments_ingested" in text
+
+
+def test_each_app_has_its_own_metrics_registry(app_settings):
+    first, second = create_app(app_settings), create_app(app_settings)
+    assert first.state.metrics.registry is not second.state.metrics.registry
+
+
+def test_request_id_is_generated_or_echoed(client):
+    generated = client.get("/healthz").headers["X-Request-ID"]
+    assert len(generated) == 32
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    unsafe = "bad id; " + "x" * 70
+    replaced = client.get("/healthz", headers={"X-Request-ID": unsafe}).headers["X-Request-ID"]
+    assert replaced != unsafe and len(replaced) == 32
+
+
+def test_request_logs_are_one_json_line_with_the_request_id(client, caplog):
+    from service.logs import JsonFormatter
+
+    with caplog.at_level("INFO", logger="service.access"):
+        response = client.get("/healthz")
+    record = next(r for r in caplog.records if r.name == "service.access")
+    line = json.loads(JsonFormatter().format(record))
+    assert line["request_id"] == response.headers["X-Request-ID"]
+    assert line["route"] == "/healthz" and line["status"] == 200 and "duration_ms" in line
+
+
+def test_unexpected_error_is_500_with_request_id_and_no_trace(client, headers, monkeypatch):
+    import store.jobs
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals")
+
+    monkeypatch.setattr(store.jobs, "get_job", broken)
+    response = client.get("/api/v1/jobs/1", headers=headers["admin"])
+    assert response.status_code == 500
+    body = response.json()
+    assert body["request_id"] == response.headers["X-Request-ID"]
+    assert "secret" not in response.text and "Traceback" not in response.text
+
+
+def test_validation_errors_name_the_field(client, headers):
+    response = client.get("/api/v1/jobs", params={"limit": "many"}, headers=headers["admin"])
+    assert response.status_code == 422
+    body = response.json()
+    assert body["detail"].startswith("query.limit:")
+    assert body["errors"][0]["field"] == "query.limit"
+    assert body["request_id"]
+
+
+def test_malformed_json_is_422_naming_the_body(client, headers):
+    response = client.post(
+        "/api/v1/keys", content=b'{"name": "x", ', headers={**headers["admin"], "Content-Type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("body: malformed JSON")
+
+
+def test_bad_cursor_is_422_naming_the_cursor(client, headers):
+    response = client.get("/api/v1/jobs", params={"cursor": "not-ours!"}, headers=headers["admin"])
+    assert response.status_code == 422
+    assert response.json()["detail"].startswith("query.cursor:")
+
+
+def test_oversize_body_is_413_before_it_is_read(app_settings, headers):
+    settings = app_settings.model_copy(
+        update={"service": app_settings.service.model_copy(update={"max_body_bytes": 1000})}
+    )
+    with TestClient(create_app(settings)) as small:
+        admin = {"X-API-Key": create_key(small.app.state.store, "admin", "admin")[1]}
+        declared = small.post("/api/v1/keys", content=b"x" * 2000, headers={**admin, "Content-Type": "application/json"})
+        assert declared.status_code == 413
+        assert "1000 bytes" in declared.json()["detail"]
+
+        def chunks():
+            for _ in range(5):
+                yield b"y" * 400
+
+        streamed = small.post("/api/v1/keys", content=chunks(), headers={**admin, "Content-Type": "application/json"})
+        assert streamed.status_code == 413
+        assert streamed.headers["X-Request-ID"]
+
+
+def test_no_cors_headers_by_default(client):
+    response = client.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert "access-control-allow-origin" not in response.headers
+
+
+def test_cors_origins_come_from_settings(app_settings):
+    settings = app_settings.model_copy(
+        update={"service": app_settings.service.model_copy(update={"cors_origins": ["https://dash.example"]})}
+    )
+    with TestClient(create_app(settings)) as started:
+        allowed = started.options(
+            "/api/v1/topics",
+            headers={"Origin": "https://dash.example", "Access-Control-Request-Method": "GET"},
+        )
+        other = started.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert allowed.headers["access-control-allow-origin"] == "https://dash.example"
+    assert "access-control-allow-origin" not in other.headers
+
+
+def test_docs_are_public_and_can_be_turned_off(client, app_settings):
+    assert client.get("/api/v1/openapi.json").status_code == 200
+    assert client.get("/api/v1/docs").status_code == 200
+    settings = app_settings.model_copy(update={"service": app_settings.service.model_copy(update={"docs": False})})
+    with TestClient(create_app(settings)) as closed:
+        assert closed.get("/api/v1/openapi.json").status_code == 404
+
+
+# API keys
+
+
+def test_keys_are_stored_hashed_and_verified(store: Store):
+    record, token = create_key(store, "dashboard", "reader")
+    stored = store.conn.execute("SELECT key_hash, prefix FROM api_keys").fetchone()
+    assert token not in stored[0] and stored[1] == record["prefix"]
+    assert verify_key(store, token)["role"] == "reader"
+    assert verify_key(store, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert verify_key(store, "tp_nothing_here") is None
+    assert verify_key(store, "garbage") is None
+    revoke_key(store, record["id"])
+    assert verify_key(store, token) is None
+    assert list_keys(store) == [] and len(list_keys(store, include_revoked=True)) == 1
+    assert revoke_key(store, record["id"]) is None
+
+
+def test_key_roles_are_ordered_and_checked(store: Store):
+    assert role_allows("admin", "reader") and role_allows("analyst", "analyst")
+    assert not role_allows("reader", "analyst")
+    with pytest.raises(ValueError, match="role must be one of"):
+        create_key(store, "x", "owner")
+    with pytest.raises(ValueError, match="name"):
+        create_key(store, " ", "reader")
+
+
+def test_missing_wrong_and_revoked_keys_are_401(client, headers):
+    assert client.get("/api/v1/jobs").status_code == 401
+    assert client.get("/api/v1/jobs", headers={"X-API-Key": "tp_0000_nope"}).status_code == 401
+    bearer = {"Authorization": f"Bearer {headers['admin']['X-API-Key']}"}
+    assert client.get("/api/v1/jobs", headers=bearer).status_code == 200
+    store = client.app.state.store
+    revoke_key(store, verify_key(store, headers["admin"]["X-API-Key"])["id"])
+    response = client.get("/api/v1/jobs", headers=headers["admin"])
+    assert response.status_code == 401 and response.json()["detail"] == "invalid or revoked API key"
+
+
+def test_keys_over_http(client, headers):
+    created = client.post("/api/v1/keys", json={"name": "bot", "role": "analyst"}, headers=headers["admin"])
+    assert created.status_code == 201
+    key = created.json()
+    assert key["key"].startswith("tp_") and key["role"] == "analyst"
+    listed = client.get("/api/v1/keys", headers=headers["admin"]).json()["items"]
+    assert {k["name"] for k in listed} >= {"bot"} and all("key" not in k for k in listed)
+    assert client.post("/api/v1/keys", json={"name": "x", "role": "god"}, headers=headers["admin"]).status_code == 422
+    assert client.delete(f"/api/v1/keys/{key['id']}", headers=headers["admin"]).status_code == 200
+    assert client.delete(f"/api/v1/keys/{key['id']}", headers=headers["admin"]).status_code == 404
+    assert client.get("/api/v1/keys", headers={"X-API-Key": key["key"]}).status_code == 401
