@@ -1,0 +1,298 @@
+"""Alerts on topic volumes: emerging, surge, fading, and growth of comments that match no topic.
+
+The rules are pure functions of DataFrames (``find_alerts``), so they are tested on series
+directly; ``detect_alerts`` only loads those frames from the store and stores what is new.
+
+Each run checks every day of the last ``scan_days`` (not only the latest), so a day missed by a
+run that did not happen is still judged later. The rules, with thresholds in ``forecast.alerts``:
+
+- emerging: over the ``recent_days`` to a day, a topic has ``emerging_min_count`` comments or
+  more, was tiny in the ``baseline_days`` before (daily mean at most ``emerging_max_baseline``),
+  and (recent median + 1) / (baseline mean + 1) is at least ``emerging_min_growth``. The median,
+  not the mean, so that one busy day is a surge, not an emerging topic.
+- surge: a day's count is above the upper bound of a forecast made *before* that day. Those
+  forecasts are the backtest folds of the chosen model (``TopicForecaster.asof``): laid back to
+  back, they cover the latest ``backtest_folds x backtest_horizon_days`` days, each forecast from
+  data before its fold, so the day being judged never shaped its own expectation. The score is
+  (actual - yhat) / (upper - yhat): 1 at the bound, 2 at twice its distance. A day is a surge at
+  ``surge_min_ratio`` and ``surge_min_excess`` comments over the bound: with an 80% interval, one
+  day in ten is above the bound by chance, so the bound alone would be a false alarm machine.
+  An emerging topic beats any forecast made before it existed, so its surges are not reported.
+- fading: a topic that averaged ``fading_min_baseline`` a day or more, and in *both* halves of the
+  last ``fading_days`` is at most ``fading_max_ratio`` of that (sustained, not one quiet week).
+- unassigned_growth: the share of comments matching no topic over the recent days rose by
+  ``unassigned_min_rise`` or more over the baseline: a topic re-fit is due. High severity once
+  the share reaches ``topics.refit_unassigned_share``.
+
+Deduplication: an alert's key is (kind, topic, day), unique in the store. On top of that, a topic
+that already had an alert of the same kind within ``cooldown_days`` before gets no new one (a
+surge only checks the day before, so a two-day surge is one alert, a surge a week later another).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pipelines.forecast import local_days
+from pipelines.settings import AlertSettings, Settings
+from store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    topic_key: str | None
+    day: dt.date
+    severity: str
+    score: float
+    numbers: dict[str, Any]
+    explanation: str
+
+    @property
+    def dedup_key(self) -> str:
+        return f"{self.kind}:{self.topic_key or '-'}:{self.day.isoformat()}"
+
+    def as_record(self) -> dict[str, Any]:
+        return {**asdict(self), "dedup_key": self.dedup_key}
+
+
+def find_alerts(
+    volumes: pd.DataFrame,
+    asof: pd.DataFrame | None,
+    unassigned: pd.DataFrame | None,
+    rules: AlertSettings,
+    *,
+    previous: pd.DataFrame | None = None,
+    refit_share: float = 0.25,
+    labels: dict[str, str] | None = None,
+) -> list[Alert]:
+    """Every alert over the last ``rules.scan_days`` of the data, after cooldowns, oldest first.
+
+    volumes: daily counts (topic_key, ds, y); missing days count as zero.
+    asof: forecasts made before each day (topic_key, ds, yhat, lower, upper), or None.
+    unassigned: daily (ds, unassigned, total), or None.
+    previous: alerts already stored (kind, topic_key, day), for the cooldowns.
+    labels: topic names for the explanations.
+    """
+    wide = daily_matrix(volumes)
+    if wide.empty:
+        return []
+    names = labels or {}
+    emerging = find_emerging(wide, rules, names)
+    emerging_topics = {a.topic_key for a in emerging}
+    if previous is not None and len(previous):
+        emerging_topics |= set(previous.loc[previous["kind"] == "emerging", "topic_key"].dropna())
+    surges = [a for a in find_surges(wide, asof, rules, names) if a.topic_key not in emerging_topics]
+    candidates = emerging + surges + find_fading(wide, rules, names)
+    if unassigned is not None and len(unassigned):
+        candidates += find_unassigned_growth(unassigned, rules, refit_share=refit_share)
+    return apply_cooldowns(candidates, previous, rules.cooldown_days)
+
+
+def daily_matrix(volumes: pd.DataFrame) -> pd.DataFrame:
+    """Counts as a days x topics table over the whole date range, zero where a day has none."""
+    if volumes.empty:
+        return pd.DataFrame()
+    frame = volumes.assign(ds=local_days(volumes["ds"]))
+    wide = frame.pivot_table(index="ds", columns="topic_key", values="y", aggfunc="sum", fill_value=0)
+    days = pd.date_range(wide.index.min(), wide.index.max(), freq="D")
+    return wide.reindex(days, fill_value=0).astype(float)
+
+
+def find_emerging(wide: pd.DataFrame, rules: AlertSettings, names: dict[str, str]) -> list[Alert]:
+    recent, base = rules.recent_days, rules.baseline_days
+    alerts = []
+    for key in wide.columns:
+        y = wide[key].to_numpy()
+        for i in _scan_indices(len(y), rules.scan_days, first=recent + recent - 1):
+            window = y[i - recent + 1 : i + 1]
+            before = y[max(0, i - recent - base + 1) : i - recent + 1]
+            base_mean = float(before.mean())
+            growth = (float(np.median(window)) + 1) / (base_mean + 1)
+            if window.sum() < rules.emerging_min_count or base_mean > rules.emerging_max_baseline:
+                continue
+            if growth < rules.emerging_min_growth:
+                continue
+            day = wide.index[i].date()
+            alerts.append(Alert(
+                kind="emerging", topic_key=key, day=day,
+                severity=_severity(growth, rules.emerging_min_growth),
+                score=round(growth, 3),
+                numbers={"recent_total": int(window.sum()), "recent_days": recent,
+                         "recent_median": float(np.median(window)), "baseline_mean": round(base_mean, 3),
+                         "baseline_days": len(before), "growth": round(growth, 3)},
+                explanation=(
+                    f"{_name(key, names)} is emerging: {int(window.sum())} comments in the {recent} days to "
+                    f"{day}, against {base_mean:.1f} a day in the {len(before)} days before."
+                ),
+            ))
+            break
+    return alerts
+
+
+def find_surges(
+    wide: pd.DataFrame, asof: pd.DataFrame | None, rules: AlertSettings, names: dict[str, str]
+) -> list[Alert]:
+    if asof is None or asof.empty:
+        return []
+    first_day = wide.index[max(0, len(wide) - rules.scan_days)]
+    actual = wide.stack().rename("actual").reset_index()
+    actual.columns = ["ds", "topic_key", "actual"]
+    merged = asof.assign(ds=local_days(asof["ds"])).merge(actual, on=["topic_key", "ds"])
+    merged = merged[merged["ds"] >= first_day]
+    width = (merged["upper"] - merged["yhat"]).clip(lower=1.0)
+    merged = merged.assign(ratio=(merged["actual"] - merged["yhat"]) / width, excess=merged["actual"] - merged["upper"])
+    hits = merged[(merged["ratio"] >= rules.surge_min_ratio) & (merged["excess"] >= rules.surge_min_excess)]
+    alerts = []
+    for row in hits.sort_values(["ds", "topic_key"]).itertuples(index=False):
+        day = row.ds.date()
+        alerts.append(Alert(
+            kind="surge", topic_key=row.topic_key, day=day,
+            severity=_severity(row.ratio, rules.surge_min_ratio),
+            score=round(float(row.ratio), 3),
+            numbers={"actual": int(row.actual), "yhat": round(float(row.yhat), 2),
+                     "lower": round(float(row.lower), 2), "upper": round(float(row.upper), 2),
+                     "excess": round(float(row.excess), 2)},
+            explanation=(
+                f"{_name(row.topic_key, names)} had {int(row.actual)} comments on {day}, "
+                f"{row.excess:.0f} above the forecast's upper bound of {row.upper:.0f} (about {row.yhat:.0f} expected)."
+            ),
+        ))
+    return alerts
+
+
+def find_fading(wide: pd.DataFrame, rules: AlertSettings, names: dict[str, str]) -> list[Alert]:
+    span, base = rules.fading_days, rules.baseline_days
+    half = span // 2
+    alerts = []
+    for key in wide.columns:
+        y = wide[key].to_numpy()
+        for i in _scan_indices(len(y), rules.scan_days, first=span + base - 1):
+            window = y[i - span + 1 : i + 1]
+            base_mean = float(y[i - span - base + 1 : i - span + 1].mean())
+            if base_mean < rules.fading_min_baseline or base_mean == 0:
+                continue
+            first_half, second_half = float(window[:half].mean()), float(window[half:].mean())
+            if max(first_half, second_half) > rules.fading_max_ratio * base_mean:
+                continue
+            drop = 1 - float(window.mean()) / base_mean
+            day = wide.index[i].date()
+            alerts.append(Alert(
+                kind="fading", topic_key=key, day=day,
+                severity="high" if drop >= 0.85 else "medium" if drop >= 0.7 else "low",
+                score=round(drop, 3),
+                numbers={"recent_mean": round(float(window.mean()), 3), "recent_days": span,
+                         "first_half_mean": round(first_half, 3), "second_half_mean": round(second_half, 3),
+                         "baseline_mean": round(base_mean, 3), "baseline_days": base},
+                explanation=(
+                    f"{_name(key, names)} is fading: {window.mean():.1f} comments a day over the {span} days to "
+                    f"{day}, down {drop:.0%} from {base_mean:.1f} a day before."
+                ),
+            ))
+            break
+    return alerts
+
+
+def find_unassigned_growth(unassigned: pd.DataFrame, rules: AlertSettings, *, refit_share: float) -> list[Alert]:
+    frame = unassigned.assign(ds=local_days(unassigned["ds"])).groupby("ds")[["unassigned", "total"]].sum()
+    frame = frame.reindex(pd.date_range(frame.index.min(), frame.index.max(), freq="D"), fill_value=0)
+    lost, total = frame["unassigned"].to_numpy(float), frame["total"].to_numpy(float)
+    recent, base = rules.recent_days, rules.baseline_days
+    for i in _scan_indices(len(frame), rules.scan_days, first=recent + recent - 1):
+        now = slice(i - recent + 1, i + 1)
+        before = slice(max(0, i - recent - base + 1), i - recent + 1)
+        if total[now].sum() == 0 or total[before].sum() == 0:
+            continue
+        share_now = lost[now].sum() / total[now].sum()
+        share_before = lost[before].sum() / total[before].sum()
+        rise = share_now - share_before
+        if rise < rules.unassigned_min_rise or lost[now].sum() < rules.unassigned_min_count:
+            continue
+        day = frame.index[i].date()
+        severity = "high" if share_now >= refit_share else "medium" if rise >= 2 * rules.unassigned_min_rise else "low"
+        return [Alert(
+            kind="unassigned_growth", topic_key=None, day=day, severity=severity, score=round(rise, 4),
+            numbers={"share": round(share_now, 4), "baseline_share": round(share_before, 4),
+                     "unassigned": int(lost[now].sum()), "total": int(total[now].sum()),
+                     "refit_share": refit_share},
+            explanation=(
+                f"{share_now:.0%} of comments in the {recent} days to {day} matched no topic, up from "
+                f"{share_before:.0%} before; a topic re-fit is due{' now' if severity == 'high' else ' soon'}."
+            ),
+        )]
+    return []
+
+
+def apply_cooldowns(candidates: list[Alert], previous: pd.DataFrame | None, cooldown_days: int) -> list[Alert]:
+    """Drop an alert when the same kind and topic alerted within the cooldown before its day.
+
+    Surges look back one day only, so consecutive surge days stay one alert.
+    """
+    last: dict[tuple[str, str | None], dt.date] = {}
+    if previous is not None:
+        for row in previous.itertuples(index=False):
+            day = pd.Timestamp(row.day).date()
+            key = (row.kind, row.topic_key if isinstance(row.topic_key, str) else None)
+            last[key] = max(last.get(key, day), day)
+    kept = []
+    for alert in sorted(candidates, key=lambda a: (a.day, a.kind, a.topic_key or "")):
+        key = (alert.kind, alert.topic_key)
+        window = 1 if alert.kind == "surge" else cooldown_days
+        seen = last.get(key)
+        last[key] = alert.day if seen is None else max(seen, alert.day)
+        if seen is not None and abs((alert.day - seen).days) <= window:
+            continue
+        kept.append(alert)
+    return kept
+
+
+def detect_alerts(settings: Settings, store: Store) -> list[Alert]:
+    """Judge the latest days of every topic, store the alerts not stored before, and return those."""
+    from store import alerts as store_alerts
+    from store import forecasts as store_forecasts
+    from store import topics as store_topics
+
+    rules = settings.forecast.alerts
+    tz = settings.ingest.timezone
+    volumes = store_topics.topic_volume(store, freq="day", tz=tz)
+    if volumes.empty:
+        log.info("no topic volumes yet: nothing to check for alerts")
+        return []
+    last_day = local_days(volumes["ds"]).max()
+    since = (last_day - pd.Timedelta(days=rules.scan_days + rules.cooldown_days)).date()
+    alerts = find_alerts(
+        volumes,
+        store_forecasts.asof_points(store, freq="D", start=since),
+        store_topics.unassigned_share(store, freq="day", tz=tz),
+        rules,
+        previous=store_alerts.recent_alerts(store, since=since),
+        refit_share=settings.topics.refit_unassigned_share,
+        labels={t["topic_key"]: t.get("label") or "" for t in store_topics.list_topics(store)},
+    )
+    stored = {row["dedup_key"] for row in store_alerts.put_alerts(store, [a.as_record() for a in alerts])}
+    new = [a for a in alerts if a.dedup_key in stored]
+    log.info("alerts: %d found over the last %d days, %d new", len(alerts), rules.scan_days, len(new))
+    return new
+
+
+def _scan_indices(n: int, scan_days: int, *, first: int) -> range:
+    """Day indices to judge, oldest first: the last ``scan_days``, none before ``first``."""
+    return range(max(first, n - scan_days), n)
+
+
+def _severity(score: float, threshold: float) -> str:
+    return "high" if score >= 2 * threshold else "medium" if score >= 1.5 * threshold else "low"
+
+
+def _name(key: str, names: dict[str, str]) -> str:
+    label = names.get(key)
+    return f"Topic {key} ({label})" if label else f"Topic {key}"
+

@@ -1,0 +1,203 @@
+"""Forecast every topic's daily and weekly volume, in parallel, skipping series that have not changed.
+
+Three steps, so the slow middle one can run anywhere: read the series from the store; forecast
+each with ``forecast_series``, a pure function of a picklable ``SeriesTask`` (here in a pool of
+``forecast.workers`` processes; the service may run it in its own worker); write every result in
+one short transaction.
+
+Weekly series are summed from the daily ones here, complete Monday-to-Sunday weeks only: a week
+still under way would read as a collapse in volume.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models.forecast import PROPHET, TopicForecaster
+from pipelines.settings import Settings
+from store import Store
+
+log = logging.getLogger(__name__)
+
+# Below this many series the seconds spent starting worker processes outweigh the fitting.
+_MIN_SERIES_FOR_POOL = 8
+
+
+@dataclass(frozen=True)
+class SeriesTask:
+    """One topic's series and the forecaster settings: everything a worker process needs."""
+
+    topic_key: str
+    freq: str
+    ds: np.ndarray
+    y: np.ndarray
+    config: dict[str, Any]
+
+    @property
+    def fingerprint(self) -> str:
+        """Same series and same settings give the same fingerprint, so the stored forecast still holds."""
+        digest = hashlib.sha256()
+        digest.update(json.dumps({"freq": self.freq, **self.config}, sort_keys=True).encode())
+        digest.update(self.ds.astype("datetime64[D]").astype(np.int64).tobytes())
+        digest.update(self.y.astype(np.float64).tobytes())
+        return digest.hexdigest()
+
+
+@dataclass
+class ForecastReport:
+    run_id: int
+    series: int
+    refitted: int
+    skipped: int
+    prophet: int
+    seasonal_naive: int
+    failed: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def forecaster_config(settings: Settings, freq: str) -> dict[str, Any]:
+    """TopicForecaster keyword arguments for one frequency, from ``settings.forecast``."""
+    fs = settings.forecast
+    daily = freq == "D"
+    return {
+        "freq": freq,
+        "horizon": fs.horizon_days if daily else fs.horizon_weeks,
+        "interval_width": fs.interval_width,
+        "uncertainty_samples": fs.uncertainty_samples,
+        "backtest_folds": fs.backtest_folds,
+        "backtest_horizon": fs.backtest_horizon_days if daily else fs.backtest_horizon_weeks,
+        "min_history": fs.min_history_days if daily else fs.min_history_weeks,
+        "min_nonzero_share": fs.min_nonzero_share,
+        "holidays": fs.holidays,
+        "changepoint_prior_scale": fs.changepoint_prior_scale,
+    }
+
+
+def forecast_series(task: SeriesTask) -> dict[str, Any]:
+    """Fit, backtest and forecast one series; the result is what ``store.forecasts.write_run`` takes.
+
+    Pure: reads nothing but the task, so it runs the same in this process or a worker.
+    """
+    config = {k: v for k, v in task.config.items() if k != "freq"}
+    forecaster = TopicForecaster(freq=task.freq, **config)
+    forecaster.fit(pd.DataFrame({"ds": task.ds, "y": task.y}))
+    return {
+        "topic_key": task.topic_key,
+        "freq": task.freq,
+        "fingerprint": task.fingerprint,
+        "history_start": forecaster.history["ds"].iloc[0].date(),
+        "history_end": forecaster.history["ds"].iloc[-1].date(),
+        "observations": len(forecaster.history),
+        "chosen_model": forecaster.chosen_model,
+        "reason": forecaster.reason,
+        "interval_width": forecaster.interval_width,
+        "points": forecaster.predict(),
+        "asof": forecaster.asof,
+        "scores": [score.as_dict() for score in forecaster.scores.values()],
+    }
+
+
+def series_tasks(settings: Settings, daily: pd.DataFrame) -> list[SeriesTask]:
+    """Daily and (if configured) weekly tasks per topic, each starting at the topic's first comment."""
+    tasks = []
+    configs = {"D": forecaster_config(settings, "D"), "W": forecaster_config(settings, "W")}
+    frame = daily.assign(ds=local_days(daily["ds"]))
+    for key, group in frame.groupby("topic_key", sort=True):
+        series = group.groupby("ds")["y"].sum()
+        series = series.reindex(pd.date_range(series.index.min(), series.index.max(), freq="D"), fill_value=0)
+        series = series.loc[series.ne(0).idxmax():] if series.any() else series.iloc[0:0]
+        if series.empty:
+            continue
+        tasks.append(SeriesTask(str(key), "D", series.index.to_numpy(), series.to_numpy(float), configs["D"]))
+        if settings.forecast.weekly:
+            weeks = complete_weeks(series)
+            if len(weeks):
+                tasks.append(SeriesTask(str(key), "W", weeks.index.to_numpy(), weeks.to_numpy(float), configs["W"]))
+    return tasks
+
+
+def complete_weeks(daily: pd.Series) -> pd.Series:
+    """Sums over Monday-to-Sunday weeks, labelled by the Monday, dropping partial first and last weeks."""
+    start = daily.index[0] + pd.Timedelta(days=(7 - daily.index[0].dayofweek) % 7)
+    end = daily.index[-1] - pd.Timedelta(days=(daily.index[-1].dayofweek + 1) % 7)
+    window = daily.loc[start:end]
+    if window.empty:
+        return window
+    return window.groupby(window.index - pd.to_timedelta(window.index.dayofweek, unit="D")).sum()
+
+
+def run_tasks(tasks: list[SeriesTask], workers: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """Forecast each task, in ``workers`` processes when there are enough; returns (results, failures)."""
+    if workers > 1 and len(tasks) >= _MIN_SERIES_FOR_POOL:
+        # spawn, not fork: the parent holds a DuckDB connection and maybe torch threads.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            outcomes = list(pool.map(_forecast_or_error, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
+    else:
+        outcomes = [_forecast_or_error(task) for task in tasks]
+    results = [result for result, _ in outcomes if result is not None]
+    failures = [error for _, error in outcomes if error is not None]
+    return results, failures
+
+
+def forecast_topics(settings: Settings, store: Store) -> ForecastReport:
+    """Forecast every topic whose series changed since its stored forecast, and record the run."""
+    from store import forecasts as store_forecasts
+    from store import topics as store_topics
+
+    started = time.monotonic()
+    started_at = dt.datetime.now(dt.UTC)
+    daily = store_topics.topic_volume(store, freq="day", tz=settings.ingest.timezone)
+    tasks = series_tasks(settings, daily) if not daily.empty else []
+    known = store_forecasts.fingerprints(store)
+    changed = [t for t in tasks if known.get((t.topic_key, t.freq)) != t.fingerprint]
+    log.info("forecasting %d of %d series (%d unchanged)", len(changed), len(tasks), len(tasks) - len(changed))
+    results, failures = run_tasks(changed, settings.forecast.workers)
+    for failure in failures:
+        log.warning("forecast failed: %s", failure)
+    run_id = store_forecasts.write_run(
+        store,
+        started_at=started_at,
+        series=len(tasks),
+        skipped=len(tasks) - len(changed),
+        settings=settings.forecast.model_dump(mode="json"),
+        results=results,
+    )
+    prophet = sum(r["chosen_model"] == PROPHET for r in results)
+    return ForecastReport(
+        run_id=run_id,
+        series=len(tasks),
+        refitted=len(results),
+        skipped=len(tasks) - len(changed),
+        prophet=prophet,
+        seasonal_naive=len(results) - prophet,
+        failed=failures,
+        seconds=round(time.monotonic() - started, 2),
+    )
+
+
+def _forecast_or_error(task: SeriesTask) -> tuple[dict[str, Any] | None, str | None]:
+    """A bad series (too short even for seasonal naive) is reported, not allowed to stop the run."""
+    try:
+        return forecast_series(task), None
+    except ValueError as exc:
+        return None, f"{task.topic_key} ({task.freq}): {exc}"
+
+
+def local_days(ds: pd.Series) -> pd.Series:
+    """Dates as midnight timestamps without a zone (the store gives local days, maybe zone-aware)."""
+    days = pd.to_datetime(ds)
+    if getattr(days.dt, "tz", None) is not None:
+        days = days.dt.tz_localize(None)
+    return days.dt.normalize()
