@@ -19,7 +19,7 @@ from pipelines.settings import Settings
 from service.jobs import JobRunner
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
-from service.routes import health, jobs, keys, reports
+from service.routes import alerts, health, jobs, keys, reports
 from store import Store
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.service.max_body_bytes)
 
     app.include_router(health.router)
-    for module in (jobs, keys, reports):
+    for module in (alerts, jobs, keys, reports):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Security
+from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from pipelines.settings import Settings
@@ -41,7 +41,18 @@ def get_jobs(request: Request) -> JobRunner:
     return request.app.state.jobs
 
 
+def get_page_size(
+    settings: Annotated[Settings, Depends(get_settings)],
+    limit: Annotated[int, Query(ge=1, description="Items per page; at most service.max_page_size (500).")] = 50,
+) -> int:
+    """The asked page size, refused (not cut) above the configured maximum."""
+    if limit > settings.service.max_page_size:
+        raise HTTPException(422, f"query.limit: at most {settings.service.max_page_size} items per page")
+    return limit
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+PageSizeDep = Annotated[int, Depends(get_page_size)]
 StoreDep = Annotated[Store, Depends(get_store)]
 MetricsDep = Annotated[ServiceMetrics, Depends(get_metrics)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]

@@ -114,3 +114,66 @@ class JobAccepted(BaseModel):
     kind: str
     status: JobStatus = "queued"
     url: str = Field(description="Where to follow the job.")
+
+
+# Alerts
+
+AlertKind = Literal["emerging", "surge", "fading", "unassigned_growth"]
+Severity = Literal["low", "medium", "high"]
+
+
+class AlertPublic(BaseModel):
+    id: int
+    kind: AlertKind
+    topic_key: str | None = Field(None, description="Null for unassigned_growth.")
+    day: date = Field(description="The local day the alert is about.")
+    severity: Severity
+    score: float
+    numbers: dict = Field(description="The figures behind the alert.")
+    explanation: str
+    created_at: datetime
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {"id": 3, "kind": "surge", "topic_key": "t0007", "day": "2026-02-14", "severity": "high",
+                        "score": 4.2, "numbers": {"actual": 310, "upper": 74.5},
+                        "explanation": "t0007 had 310 comments on 2026-02-14, 4.2 times its forecast's upper bound.",
+                        "created_at": "2026-02-15T01:30:12Z"}
+        }
+    )
+
+
+class AlertsPublic(BaseModel):
+    items: list[AlertPublic]
+
+
+# Forecasts
+
+
+class ForecastPoint(BaseModel):
+    ds: date
+    yhat: float
+    lower: float
+    upper: float
+
+
+class BacktestScores(BaseModel):
+    mae: float
+    smape: float
+    mase: float | None = Field(None, description="Null when the history is constant (no scale).")
+    folds: int
+
+
+class ForecastPublic(BaseModel):
+    topic_key: str
+    freq: Literal["day", "week"]
+    model: str = Field(description="The model whose forecast this is: the backtest winner.")
+    baseline_chosen: bool = Field(description="True when the seasonal-naive baseline beat Prophet.")
+    reason: str
+    interval_width: float
+    history_start: date
+    history_end: date
+    observations: int
+    created_at: datetime
+    points: list[ForecastPoint]
+    backtest: dict[str, BacktestScores] = Field(description="Rolling-origin backtest figures by model.")

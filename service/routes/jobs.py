@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 
-from service.deps import JobsDep, StoreDep, require_role
+from service.deps import PageSizeDep, JobsDep, StoreDep, require_role
 from service.pagination import decode_cursor, encode_cursor
 from service.schemas import ErrorPublic, JobAccepted, JobKind, JobPublic, JobsPublic, JobStatus
 from store import jobs as job_store
@@ -54,9 +54,9 @@ def start_assign(request: Request, runner: JobsDep, store: StoreDep) -> JobAccep
 @router.get("/jobs", response_model=JobsPublic, summary="Jobs, newest first")
 def list_jobs(
     store: StoreDep,
+    limit: PageSizeDep,
     kind: JobKind | None = None,
     status: JobStatus | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
 ) -> JobsPublic:
     before = decode_cursor(cursor, int) if cursor else None
