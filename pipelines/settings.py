@@ -125,9 +125,9 @@ class ScheduleSettings(BaseModel):
     def _cron_is_valid(cls, value: str) -> str:
         value = value.strip()
         if value:
-            from apscheduler.triggers.cron import CronTrigger
+            from pipelines.schedule import crontab_trigger
 
-            CronTrigger.from_crontab(value)
+            crontab_trigger(value)
         return value
 
     @field_validator("timezone")

@@ -38,6 +38,11 @@ from service.cli import report as _report  # noqa: E402
 
 app.command("report")(_report.report)
 
+from service.cli import scheduler as _scheduler  # noqa: E402
+
+app.command("scheduler")(_scheduler.scheduler)
+app.command("jobs")(_scheduler.jobs)
+
 from service.cli import keys as _keys  # noqa: E402
 from service.cli import serve as _serve  # noqa: E402
 
