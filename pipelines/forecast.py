@@ -129,12 +129,12 @@ def series_tasks(settings: Settings, daily: pd.DataFrame) -> list[SeriesTask]:
 
 def complete_weeks(daily: pd.Series) -> pd.Series:
     """Sums over Monday-to-Sunday weeks, labelled by the Monday, dropping partial first and last weeks."""
-    start = daily.index[0] + pd.Timedelta(days=(7 - daily.index[0].dayofweek) % 7)
-    end = daily.index[-1] - pd.Timedelta(days=(daily.index[-1].dayofweek + 1) % 7)
+    start = daily.index[0] + pd.Timedelta(days=(7 - daily.index[0].day_of_week) % 7)
+    end = daily.index[-1] - pd.Timedelta(days=(daily.index[-1].day_of_week + 1) % 7)
     window = daily.loc[start:end]
     if window.empty:
         return window
-    return window.groupby(window.index - pd.to_timedelta(window.index.dayofweek, unit="D")).sum()
+    return window.groupby(window.index - pd.to_timedelta(window.index.day_of_week, unit="D")).sum()
 
 
 def run_tasks(tasks: list[SeriesTask], workers: int) -> tuple[list[dict[str, Any]], list[str]]:
