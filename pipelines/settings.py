@@ -50,15 +50,29 @@ class EmbeddingSettings(BaseModel):
 
 
 class TopicSettings(BaseModel):
-    sample_size: int = Field(100_000, gt=0, description="Fit on at most this many comments.")
+    """Topic runs (``models.topics.TopicModel``); None means "scale with the corpus size"."""
+
+    sample_size: int = Field(100_000, ge=10, description="Fit on at most this many comments; the rest get the nearest topic.")
     random_state: int = 42
-    n_neighbors: int | None = Field(None, description="UMAP neighbours; None scales with corpus size.")
-    n_components: int = 5
-    min_cluster_size: int | None = Field(None, description="HDBSCAN; None scales with corpus size.")
-    min_samples: int | None = None
-    outlier_strategy: str = Field("embeddings", description="BERTopic reduce_outliers strategy.")
-    outlier_threshold: float = 0.3
-    assign_threshold: float = Field(0.80, description="Cosine to a topic below which a comment is unassigned.")
+    n_neighbors: int | None = Field(None, gt=1, description="UMAP neighbours; None: clamp(sqrt(n)/6, 15, 50).")
+    n_components: int = Field(5, gt=1)
+    min_cluster_size: int | None = Field(None, gt=1, description="HDBSCAN; None: max(5, sqrt(n)/2).")
+    min_samples: int | None = Field(None, gt=0, description="HDBSCAN; None: max(2, min_cluster_size/4).")
+    top_n_words: int = Field(10, gt=1, description="Keywords kept per topic.")
+    representation: str = Field("mmr", description="ctfidf, mmr, keybert or keybert+mmr (keyword refinement).")
+    mmr_diversity: float = Field(0.3, ge=0, le=1)
+    min_df: int | None = Field(None, gt=0, description="Comments a keyword must be in; None: max(2, n/5000).")
+    max_df: float = Field(0.5, gt=0, le=1, description="Share of comments above which a word is no keyword.")
+    n_representatives: int = Field(5, gt=0, description="Example comments kept per topic.")
+    outlier_strategy: str = Field("embeddings", description="BERTopic reduce_outliers strategy: embeddings, c-tf-idf or none.")
+    outlier_threshold: float = Field(0.3, description="Similarity an outlier needs to join its nearest topic.")
+    assign_threshold: float | None = Field(
+        None, description="Cosine to a topic below which a comment is unassigned; None: per topic, "
+        "the 5th percentile of its clustered comments."
+    )
+    assign_batch: int = Field(20_000, gt=0, description="Comments per batch when assigning.")
+    lineage_min_score: float = Field(0.5, ge=0, le=1, description="Match score that links a topic to a previous one.")
+    lineage_centroid_weight: float = Field(0.6, ge=0, le=1, description="Weight of centroid cosine vs keyword overlap.")
     refit_unassigned_share: float = Field(0.25, description="Unassigned share that makes a re-fit due.")
     refit_max_age_days: int = Field(30, description="Run age that makes a re-fit due.")
     artifacts_dir: Path = Field(Path("artifacts"), description="Saved models, relative to data_dir.")
