@@ -49,6 +49,10 @@ from service.cli import serve as _serve  # noqa: E402
 app.add_typer(_keys.app, name="keys")
 app.command("serve")(_serve.serve)
 
+from service.cli import forecast as _forecast  # noqa: E402
+
+app.command("forecast")(_forecast.forecast)
+
 
 def main() -> None:
     app()
