@@ -162,7 +162,8 @@ def _sequence(*steps: tuple[str, JobFunction]) -> JobFunction:
 def ingest_inbox(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
     """Ingest every settled file in the watched folder, oldest first, and move it out of the way.
 
-    A file that ingests goes to ``done/``; one the ingester rejects as a whole (``IngestError``)
+    A file that ingests goes to ``done/`` (also one whose exact bytes were ingested before, listed
+    under ``already_ingested``); one the ingester rejects as a whole (``IngestError``)
     goes to ``failed/`` with a ``.error.txt`` beside it. Nothing is deleted. A file that fails for
     another reason (the store, a bug) stays in the inbox to be tried again next run, the other
     files still go through, and the job ends failed with the counts of what it did.
@@ -175,7 +176,14 @@ def ingest_inbox(settings: Settings, store: Store, job: JobContext) -> dict[str,
     inbox.mkdir(parents=True, exist_ok=True)
     files = _settled_files(inbox, settings.schedule.inbox_settle_seconds)
     totals = Counter({"rows_read": 0, "accepted": 0, "duplicates": 0, "rejected": 0})
-    counts: dict[str, Any] = {"files": len(files), "done": [], "failed": {}, "retry": {}, "batch_ids": []}
+    counts: dict[str, Any] = {
+        "files": len(files),
+        "done": [],
+        "already_ingested": [],
+        "failed": {},
+        "retry": {},
+        "batch_ids": [],
+    }
     for index, path in enumerate(files):
         job.progress(index / len(files), f"ingesting {path.name} ({index + 1}/{len(files)})")
         try:
@@ -192,7 +200,10 @@ def ingest_inbox(settings: Settings, store: Store, job: JobContext) -> dict[str,
             continue
         _move_into(path, inbox / "done")
         counts["done"].append(path.name)
-        counts["batch_ids"].append(report.batch_id)
+        if report.already_ingested:
+            counts["already_ingested"].append(path.name)
+        elif report.batch_id is not None:
+            counts["batch_ids"].append(report.batch_id)
         totals.update({key: getattr(report, key) for key in totals})
     counts.update(totals)
     if counts["retry"]:

@@ -242,3 +242,68 @@ def test_list_jobs_filters_and_pages_newest_first(settings: Settings, store: Sto
     assert [j["id"] for j in list_jobs(store, limit=2, before=first[-1]["id"])] == [ids[1], ids[0]]
     with pytest.raises(ValueError, match="status must be one of"):
         list_jobs(store, status="done")
+
+
+def _old(path: Path) -> Path:
+    """Set a file's mtime an hour back, as if its copy into the inbox had long finished."""
+    past = path.stat().st_mtime - 3600
+    os.utime(path, (past, past))
+    return path
+
+
+def _contents_under(folder: Path) -> list[bytes]:
+    return sorted(p.read_bytes() for p in folder.rglob("*") if p.is_file() and not p.name.endswith(".error.txt"))
+
+
+def test_ingest_inbox_moves_every_file_and_loses_none(tmp_path: Path) -> None:
+    pytest.importorskip("pipelines.ingest", reason="ingest_inbox needs pipelines.ingest")
+    settings = Settings(data_dir=tmp_path / "data", schedule={"inbox_settle_seconds": 600})
+    inbox = settings.resolve(settings.schedule.watch_dir)
+    (inbox / "done").mkdir(parents=True)
+    (inbox / "done" / "good.csv").write_text("text,created_at\nan older file of the same name,2026-01-01 08:00\n")
+    (inbox / "good.csv").write_text(
+        "text,created_at\nGiá xăng tăng quá nhanh,2026-03-01 10:00\nTrận đấu tối qua hay quá,2026-03-01 11:30\n",
+        encoding="utf-8",
+    )
+    (inbox / "no_text.csv").write_text("foo,bar\n1,2\n")
+    (inbox / ".upload.csv").write_text("text,created_at\nhidden while uploading,2026-03-01 10:00\n")
+    (inbox / "big.csv.part").write_text("text,created_at\nstill copying,2026-03-01 10:00\n")
+    for path in inbox.iterdir():
+        if path.is_file():
+            _old(path)
+    (inbox / "fresh.csv").write_text("text,created_at\nvừa mới chép vào,2026-03-02 09:00\n", encoding="utf-8")
+    before = _contents_under(inbox)
+
+    with Store(settings.store_path) as store:
+        job = get_job(store, run_job(settings, store, "ingest_inbox", trigger="schedule"))
+        assert job["status"] == "succeeded", job["error"]
+        counts = job["counts"]
+        assert counts["files"] == 2 and counts["done"] == ["good.csv"]
+        assert list(counts["failed"]) == ["no_text.csv"] and "no text column" in counts["failed"]["no_text.csv"]
+        assert (counts["accepted"], counts["rejected"], len(counts["batch_ids"])) == (2, 0, 1)
+        assert store.conn.execute("SELECT count(*) FROM comments").fetchone()[0] == 2
+
+        assert sorted(p.name for p in inbox.iterdir() if p.is_file()) == [".upload.csv", "big.csv.part", "fresh.csv"]
+        assert sorted(p.name for p in (inbox / "done").iterdir()) == ["good.1.csv", "good.csv"]
+        assert "no text column" in (inbox / "failed" / "no_text.csv.error.txt").read_text()
+        assert _contents_under(inbox) == before
+
+        _old(inbox / "fresh.csv")
+        again = get_job(store, run_job(settings, store, "ingest_inbox"))
+        assert (again["counts"]["done"], again["counts"]["accepted"]) == (["fresh.csv"], 1)
+
+
+def test_ingest_inbox_moves_a_file_ingested_before_without_loading_it_twice(tmp_path: Path) -> None:
+    pytest.importorskip("pipelines.ingest", reason="ingest_inbox needs pipelines.ingest")
+    settings = Settings(data_dir=tmp_path / "data", schedule={"inbox_settle_seconds": 0})
+    inbox = settings.resolve(settings.schedule.watch_dir)
+    inbox.mkdir(parents=True)
+    body = "text,created_at\nmưa to quá,2026-03-01 10:00\n"
+    with Store(settings.store_path) as store:
+        (inbox / "a.csv").write_text(body, encoding="utf-8")
+        run_job(settings, store, "ingest_inbox")
+        (inbox / "a.csv").write_text(body, encoding="utf-8")
+        job = get_job(store, run_job(settings, store, "ingest_inbox"))
+        assert (job["status"], job["counts"]["already_ingested"], job["counts"]["accepted"]) == ("succeeded", ["a.csv"], 0)
+        assert store.conn.execute("SELECT count(*) FROM comments").fetchone()[0] == 1
+    assert sorted(p.name for p in (inbox / "done").iterdir()) == ["a.1.csv", "a.csv"]
