@@ -44,7 +44,7 @@ _INVISIBLE = re.compile(
     "[\u0000-\u0008\u000e-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f"
     "\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb\ud800-\udfff\ue000-\uf8ff]"
 )
-_WHITESPACE = re.compile(r"\s+")
+_DIGIT = re.compile(r"\d")
 
 # ---------------------------------------------------------------- tone marks
 
@@ -69,7 +69,7 @@ _VOWEL_CLASS = "".join(sorted(set(_BASE_VOWELS + _BASE_VOWELS.upper()) | set(_SP
 _TONED_CLASS = "".join(sorted(_SPLIT_TONE))
 # A word whose tone mark sits in a cluster of vowels: the only place it can be misplaced.
 _TONE_CANDIDATE = re.compile(
-    rf"[^\W\d_]*(?:[{_TONED_CLASS}][{_VOWEL_CLASS}]|[{_VOWEL_CLASS}][{_TONED_CLASS}])[^\W\d_]*"
+    rf"\b(?=[^\W\d_]*(?:[{_TONED_CLASS}][{_VOWEL_CLASS}]|[{_VOWEL_CLASS}][{_TONED_CLASS}]))[^\W\d_]+"
 )
 
 
@@ -144,10 +144,14 @@ def _url(match: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """Replace URLs, e-mails, Vietnamese phone numbers and ID numbers with placeholders."""
-    text = _EMAIL_RE.sub(EMAIL, text)
-    text = _URL_RE.sub(_url, text)
-    text = _PHONE_RE.sub(_phone, text)
-    return _ID_RE.sub(ID_NUMBER, text)
+    if "@" in text:
+        text = _EMAIL_RE.sub(EMAIL, text)
+    if "." in text:
+        text = _URL_RE.sub(_url, text)
+    if _DIGIT.search(text):
+        text = _PHONE_RE.sub(_phone, text)
+        text = _ID_RE.sub(ID_NUMBER, text)
+    return text
 
 
 # ---------------------------------------------------------------- public API
@@ -157,7 +161,7 @@ def normalise_text(text: str, *, redact_pii: bool = True) -> str:
     """The canonical form of a comment: NFC, one tone-mark convention, clean spaces, redacted."""
     text = unicodedata.normalize("NFC", text)
     text = _INVISIBLE.sub("", text)
-    text = _WHITESPACE.sub(" ", text).strip()
+    text = " ".join(text.split())
     text = _fix_tone_marks(text)
     if redact_pii:
         text = redact(text)
@@ -178,6 +182,7 @@ def text_hash(text: str) -> str:
 # Letters only Vietnamese uses among Latin scripts (French and Spanish share à, é, ô ...).
 _VI_SPECIFIC = re.compile("[ăđơưĩũỳỹĂĐƠƯĨŨỲỸ\u1ea0-\u1ef9]")
 _WORD = re.compile(r"[^\W\d_]+")
+_NON_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff]")
 # A diacritic-free Vietnamese syllable: onset, a legal vowel cluster, an optional coda.
 _VI_SYLLABLE = re.compile(
     r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
@@ -224,29 +229,18 @@ def detect_language(text: str) -> Language:
     words = _WORD.findall(text.lower())
     if not words:
         return "other"
-    latin = sum(1 for w in words if all(ch < "\u0250" or "\u1e00" <= ch <= "\u1eff" for ch in w))
-    if latin * 2 < len(words):
+    if _NON_LATIN.search(text) and sum(1 for w in words if _NON_LATIN.search(w)) * 2 > len(words):
         return "other"
     vi = en = 0.0
     vi_evidence = en_evidence = 0
     for word in words:
-        if _VI_SPECIFIC.search(word):
-            vi += 1
-            vi_evidence += 1
-            continue
-        folded = _fold(word)
-        if folded in _VI_WORDS:
-            vi += 1
-            vi_evidence += 1
-        elif word in _EN_WORDS:
-            en += 1
-            en_evidence += 1
-        elif not folded.isascii():
-            continue
-        elif _VI_SYLLABLE.fullmatch(folded):
-            vi += 0.5
-        else:
-            en += 0.5
+        side, weight = _word_evidence(word)
+        if side == "vi":
+            vi += weight
+            vi_evidence += weight == 1.0
+        elif side == "en":
+            en += weight
+            en_evidence += weight == 1.0
     if vi > en and vi_evidence:
         return "vi"
     if en > vi and en_evidence:
@@ -255,7 +249,22 @@ def detect_language(text: str) -> Language:
 
 
 @lru_cache(maxsize=65536)
-def _fold(word: str) -> str:
+def _word_evidence(word: str) -> tuple[str | None, float]:
+    """Which language one lower-case word points to: 1.0 from a list or diacritic, 0.5 from its shape."""
+    if _VI_SPECIFIC.search(word):
+        return "vi", 1.0
+    folded = fold_diacritics(word)
+    if folded in _VI_WORDS:
+        return "vi", 1.0
+    if word in _EN_WORDS:
+        return "en", 1.0
+    if not folded.isascii():
+        return None, 0.0
+    return ("vi", 0.5) if _VI_SYLLABLE.fullmatch(folded) else ("en", 0.5)
+
+
+@lru_cache(maxsize=65536)
+def fold_diacritics(word: str) -> str:
     """The word without diacritics, đ as d: how Vietnamese is typed on a phone without a keyboard."""
     stripped = "".join(ch for ch in unicodedata.normalize("NFD", word) if not unicodedata.combining(ch))
     return stripped.replace("đ", "d").replace("Đ", "D")

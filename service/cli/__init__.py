@@ -34,7 +34,10 @@ def root(
 
 
 # Commands live in their own modules and register here, after `app` exists.
+from service.cli import ingest as _ingest  # noqa: E402
 from service.cli import report as _report  # noqa: E402
+
+app.command("ingest")(_ingest.ingest)
 
 app.command("report")(_report.report)
 

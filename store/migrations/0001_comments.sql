@@ -14,7 +14,8 @@ CREATE TABLE ingest_batches (
     accepted      BIGINT NOT NULL DEFAULT 0,
     duplicates    BIGINT NOT NULL DEFAULT 0,
     rejected      BIGINT NOT NULL DEFAULT 0,
-    status        VARCHAR NOT NULL DEFAULT 'running'   -- running | done | failed
+    status        VARCHAR NOT NULL DEFAULT 'running',  -- running | done | failed
+    error         VARCHAR                    -- why a failed batch rolled back
 );
 
 CREATE SEQUENCE IF NOT EXISTS comment_id START 1;

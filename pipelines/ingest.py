@@ -1,0 +1,845 @@
+"""Ingestion: comment files (CSV/TSV, JSONL, JSON array, Parquet, each optionally gzipped) and API records.
+
+Every file is read as a stream of records, ``settings.ingest.batch_rows`` at a time, so memory
+stays bounded however large the file. Each record is validated and normalised
+(``models.text``); good ones are inserted in chunks, bad ones go to ``rejected_rows`` with their
+line (or record) number and reason. All chunks of one file share ONE transaction, so a crash
+leaves the whole batch or nothing; DuckDB writes large uncommitted inserts to disk, not memory.
+
+Only a file that cannot be used at all (unreadable, no text or timestamp column) raises
+``IngestError``; anything else is a rejected row and the good rows still load.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import gzip
+import hashlib
+import hmac
+import io
+import json
+import logging
+import re
+import shutil
+import tempfile
+import time
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from models.text import detect_language, fold_diacritics, normalise_text, redact, text_hash
+from pipelines.settings import Settings
+from store import Store
+from store import comments as comment_store
+
+log = logging.getLogger(__name__)
+
+# Column names tried in order, compared after lower-casing and folding diacritics ("Nội dung" → noi_dung).
+TEXT_COLUMNS = ("text", "content", "comment", "noi_dung", "message", "body", "binh_luan", "comment_text")
+TIME_COLUMNS = ("created_at", "timestamp", "date", "time", "datetime", "created_time", "published_at", "thoi_gian", "ngay")
+ID_COLUMNS = ("id", "external_id", "comment_id")
+SOURCE_COLUMNS = ("source", "channel", "platform", "nguon")
+AUTHOR_COLUMNS = ("author", "user", "username", "user_name", "author_name", "author_id", "user_id")
+# Identity columns that never reach meta: authors are hashed, these are simply not kept.
+IDENTITY_COLUMNS = frozenset(
+    ("email", "e_mail", "phone", "phone_number", "sdt", "so_dien_thoai", "name", "full_name", "ho_ten",
+     "profile_url", "avatar", "ip", "ip_address")
+)
+
+DEFAULT_SOURCE = "unknown"
+MAX_REASONS = 5
+_RAW_CHARS = 2000
+_READ_BYTES = 1 << 20
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_OLDEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # no online comments before; catches yyyymmdd read as epoch
+_NEWEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+_UNDECODABLE = "\udcff"  # what our codec error handler puts for bytes the encoding cannot read
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_YMD_SLASH = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+class IngestError(ValueError):
+    """The whole input is unusable; the message says what to fix."""
+
+
+class _Rejected(Exception):
+    """One record is bad; its message is the reason stored in rejected_rows."""
+
+
+@dataclass
+class IngestReport:
+    """What one file (or one API call) added, and why rows were turned away."""
+
+    batch_id: int | None
+    source_file: str
+    rows_read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    reasons: list[str] = field(default_factory=list)  # the first few, "line 12: empty text"
+    reason_counts: dict[str, int] = field(default_factory=dict)  # by kind, "empty text": 3
+    rejections: list[tuple[int, str]] = field(default_factory=list)  # (index, reason) for API records
+    format: str | None = None
+    encoding: str | None = None
+    already_ingested: bool = False
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        if self.already_ingested:
+            return f"{self.source_file}: already ingested as batch {self.batch_id} (same checksum); 0 rows added"
+        return (
+            f"{self.source_file}: {self.rows_read} read, {self.accepted} accepted, "
+            f"{self.duplicates} duplicate, {self.rejected} rejected ({self.seconds:.1f}s)"
+        )
+
+
+# ---------------------------------------------------------------- columns
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """Which input field plays which role; everything else goes to meta."""
+
+    text: str | None
+    created_at: str | None
+    external_id: str | None
+    source: str | None
+    author: str | None
+    meta: tuple[str, ...]
+    dropped: tuple[str, ...]
+
+    @classmethod
+    def from_names(cls, names: Iterable[str]) -> _Columns:
+        names = list(names)
+        by_key: dict[str, str] = {}
+        for name in names:
+            by_key.setdefault(_column_key(name), name)
+
+        def pick(candidates: tuple[str, ...]) -> str | None:
+            return next((by_key[c] for c in candidates if c in by_key), None)
+
+        roles = {
+            "text": pick(TEXT_COLUMNS),
+            "created_at": pick(TIME_COLUMNS),
+            "external_id": pick(ID_COLUMNS),
+            "source": pick(SOURCE_COLUMNS),
+            "author": pick(AUTHOR_COLUMNS),
+        }
+        mapped = {name for name in roles.values() if name}
+        dropped = tuple(n for n in names if n not in mapped and _column_key(n) in IDENTITY_COLUMNS)
+        meta = tuple(n for n in names if n not in mapped and n not in dropped and n != "")
+        return cls(meta=meta, dropped=dropped, **roles)
+
+    def check_usable(self, where: str) -> None:
+        if self.text is None:
+            raise IngestError(
+                f"{where}: no text column. Name the column holding the comment one of "
+                f"{', '.join(TEXT_COLUMNS)}."
+            )
+        if self.created_at is None:
+            raise IngestError(
+                f"{where}: no timestamp column. Name the column holding the comment time one of "
+                f"{', '.join(TIME_COLUMNS)}."
+            )
+
+
+def _column_key(name: str) -> str:
+    folded = fold_diacritics(unicodedata.normalize("NFC", str(name)).strip().lower())
+    return re.sub(r"[\s\-]+", "_", folded.lstrip("\ufeff"))
+
+
+# ---------------------------------------------------------------- values
+
+
+def parse_timestamp(value: Any, tz: ZoneInfo) -> datetime:
+    """An aware datetime from ISO 8601, epoch s or ms, dd/mm/yyyy [HH:MM[:SS]] or a datetime.
+
+    Naive values are taken in ``tz``. Raises ``_Rejected`` with the reason otherwise.
+    """
+    if isinstance(value, bool) or value is None:
+        raise _Rejected("missing timestamp" if value is None else "wrong type: timestamp is a boolean")
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, (int, float)):
+        moment = _from_epoch(value)
+    elif isinstance(value, str):
+        moment = _parse_timestamp_text(value.strip())
+    else:
+        raise _Rejected(f"wrong type: timestamp is {type(value).__name__}")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    if not _OLDEST <= moment < _NEWEST:
+        raise _Rejected(f"timestamp out of range (1990–2100): {str(value)[:40]!r}")
+    return moment
+
+
+def _parse_timestamp_text(text: str) -> datetime:
+    if not text:
+        raise _Rejected("missing timestamp")
+    try:
+        if _NUMBER.fullmatch(text):
+            return _from_epoch(float(text))
+        for pattern, order in ((_DMY, (2, 1, 0)), (_YMD_SLASH, (0, 1, 2))):
+            match = pattern.fullmatch(text)
+            if match:
+                parts = match.groups()
+                year, month, day = (int(parts[i]) for i in order)
+                clock = [int(p) if p else 0 for p in parts[3:]]
+                return datetime(year, month, day, *clock)
+        return datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
+        raise _Rejected(f"unparseable timestamp: {text[:40]!r}") from None
+
+
+def _from_epoch(number: float) -> datetime:
+    """Epoch seconds, or milliseconds when the number is too large to be seconds (after 5138)."""
+    seconds = number / 1000 if abs(number) >= 1e11 else number
+    try:
+        return datetime.fromtimestamp(seconds, timezone.utc)
+    except (ValueError, OverflowError, OSError):
+        raise _Rejected(f"timestamp out of range (1990–2100): {number!r}") from None
+
+
+def _optional_text(value: Any, role: str) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (bool, float, list, dict)):
+        raise _Rejected(f"wrong type: {role} is {type(value).__name__}")
+    text = str(value).strip()
+    return text or None
+
+
+# ---------------------------------------------------------------- record → row
+
+
+class _RowBuilder:
+    """Turns records into comment columns, or a rejection reason, under one settings object."""
+
+    def __init__(self, settings: Settings, default_source: str) -> None:
+        ingest = settings.ingest
+        self.tz = ZoneInfo(ingest.timezone)
+        self.max_chars = ingest.max_text_chars
+        self.redact_pii = ingest.redact_pii
+        self.keep_raw = ingest.keep_raw_text
+        self.default_source = default_source
+        key = ingest.author_hash_key
+        self.author_key = key.get_secret_value().encode("utf-8") if key else None
+        self._columns_cache: dict[tuple[str, ...], _Columns] = {}
+        self.authors_dropped = False
+
+    def columns(self, names: tuple[str, ...]) -> _Columns:
+        found = self._columns_cache.get(names)
+        if found is None:
+            found = self._columns_cache[names] = _Columns.from_names(names)
+        return found
+
+    def row(self, record: dict, columns: _Columns) -> tuple:
+        """The comment's column values in ``COMMENT_COLUMNS`` order; raises ``_Rejected``."""
+        if columns.text is None or columns.text not in record:
+            raise _Rejected("missing text field")
+        raw = record[columns.text]
+        if raw is None:
+            raise _Rejected("empty text")
+        if not isinstance(raw, str):
+            raise _Rejected(f"wrong type: text is {type(raw).__name__}")
+        if _UNDECODABLE in raw:
+            raise _Rejected("bytes not valid in the file's encoding (give --encoding?)")
+        text = normalise_text(raw, redact_pii=self.redact_pii)
+        if not text:
+            raise _Rejected("empty text")
+        if len(text) > self.max_chars:
+            raise _Rejected(f"text longer than {self.max_chars} characters ({len(text)})")
+        created = parse_timestamp(record.get(columns.created_at) if columns.created_at else None, self.tz)
+        external_id = _optional_text(record.get(columns.external_id), "id") if columns.external_id else None
+        source = _optional_text(record.get(columns.source), "source") if columns.source else None
+        author = _optional_text(record.get(columns.author), "author") if columns.author else None
+        return (
+            source or self.default_source,
+            external_id,
+            (created - _EPOCH) // timedelta(microseconds=1),
+            text,
+            text_hash(text),
+            raw if self.keep_raw else None,
+            detect_language(text),
+            self._author_hash(author),
+            self._meta(record, columns),
+        )
+
+    def _author_hash(self, author: str | None) -> str | None:
+        if author is None:
+            return None
+        if self.author_key is None:
+            if not self.authors_dropped:
+                log.info("author column present but ingest.author_hash_key is unset: authors are dropped")
+                self.authors_dropped = True
+            return None
+        return hmac.new(self.author_key, author.encode("utf-8"), hashlib.sha256).hexdigest()
+
+    def _meta(self, record: dict, columns: _Columns) -> str | None:
+        meta = {}
+        for name in columns.meta:
+            value = record.get(name)
+            if value is None or value == "":
+                continue
+            if isinstance(value, str):
+                value = unicodedata.normalize("NFC", value)
+                if self.redact_pii:
+                    value = redact(value)
+            meta[name] = value
+        return json.dumps(meta, ensure_ascii=False, default=str) if meta else None
+
+    def raw_for_person(self, record: Any) -> str:
+        """The rejected record as text a person can fix, redacted like comments are."""
+        text = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False, default=str)
+        text = text.replace(_UNDECODABLE, "\ufffd")[:_RAW_CHARS]
+        return redact(text) if self.redact_pii else text
+
+
+# ---------------------------------------------------------------- chunks and the batch
+
+
+_COMMENT_SCHEMA = pa.schema(
+    [
+        ("source", pa.string()),
+        ("external_id", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("text", pa.string()),
+        ("text_hash", pa.string()),
+        ("raw_text", pa.string()),
+        ("lang", pa.string()),
+        ("author_hash", pa.string()),
+        ("meta", pa.string()),
+        ("line", pa.int64()),
+    ]
+)
+_REJECTED_SCHEMA = pa.schema([("line_number", pa.int64()), ("reason", pa.string()), ("raw", pa.string())])
+
+
+class _Batch:
+    """Collects rows and rejections, flushing a chunk at a time into the open transaction."""
+
+    def __init__(
+        self,
+        cur: duckdb.DuckDBPyConnection,
+        batch_id: int,
+        source_file: str,
+        chunk_rows: int,
+        *,
+        label: str,
+        keep_rejections: bool,
+    ) -> None:
+        self.cur = cur
+        self.label = label  # "line" or "record": how reasons name a position
+        self.keep_rejections = keep_rejections
+        self.batch_id = batch_id
+        self.source_file = source_file
+        self.chunk_rows = chunk_rows
+        self.rows: list[tuple] = []
+        self.rejected_rows: list[tuple[int, str, str]] = []
+        self.rows_read = self.accepted = self.offered = self.rejected = 0
+        self.reason_counts: Counter[str] = Counter()
+        self.reasons: list[str] = []
+        self.rejections: list[tuple[int, str]] = []
+
+    def add(self, line: int, row: tuple) -> None:
+        self.rows_read += 1
+        self.rows.append((*row, line))
+        if len(self.rows) >= self.chunk_rows:
+            self.flush()
+
+    def reject(self, line: int, reason: str, raw: str) -> None:
+        self.rows_read += 1
+        self.rejected += 1
+        self.reason_counts[reason.split(":")[0]] += 1
+        if len(self.reasons) < MAX_REASONS:
+            self.reasons.append(f"{self.label} {line}: {reason}")
+        if self.keep_rejections:
+            self.rejections.append((line - 1, reason))
+        self.rejected_rows.append((line, reason, raw))
+        if len(self.rejected_rows) >= self.chunk_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            columns = list(zip(*self.rows))
+            chunk = pa.Table.from_arrays(
+                [pa.array(values, type=f.type) for values, f in zip(columns, _COMMENT_SCHEMA)], schema=_COMMENT_SCHEMA
+            )
+            self.offered += len(self.rows)
+            self.accepted += comment_store.insert_comments(self.cur, self.batch_id, chunk)
+            self.rows = []
+        if self.rejected_rows:
+            columns = list(zip(*self.rejected_rows))
+            table = pa.Table.from_arrays(
+                [pa.array(values, type=f.type) for values, f in zip(columns, _REJECTED_SCHEMA)], schema=_REJECTED_SCHEMA
+            )
+            comment_store.insert_rejected(self.cur, self.batch_id, self.source_file, table)
+            self.rejected_rows = []
+
+    def report(self, **extra: Any) -> IngestReport:
+        return IngestReport(
+            batch_id=self.batch_id,
+            source_file=self.source_file,
+            rows_read=self.rows_read,
+            accepted=self.accepted,
+            duplicates=self.offered - self.accepted,
+            rejected=self.rejected,
+            reasons=self.reasons,
+            reason_counts=dict(self.reason_counts),
+            rejections=self.rejections,
+            **extra,
+        )
+
+    def finish(self) -> None:
+        self.flush()
+        comment_store.finish_batch(
+            self.cur,
+            self.batch_id,
+            rows_read=self.rows_read,
+            accepted=self.accepted,
+            duplicates=self.offered - self.accepted,
+            rejected=self.rejected,
+        )
+
+
+# ---------------------------------------------------------------- reading files
+
+
+def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
+    return _UNDECODABLE, error.end  # type: ignore[attr-defined]
+
+
+def _file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(_READ_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _open_bytes(path: Path) -> BinaryIO:
+    """The file's bytes, gunzipped when it starts with the gzip magic number."""
+    handle = path.open("rb")
+    if handle.read(2) == b"\x1f\x8b":
+        handle.seek(0)
+        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
+    handle.seek(0)
+    return handle
+
+
+def _head(path: Path, size: int = 65536) -> bytes:
+    try:
+        with _open_bytes(path) as handle:
+            return handle.read(size)
+    except (OSError, EOFError) as exc:
+        raise IngestError(f"{path}: cannot read the file ({exc}). Check that it is a complete, readable file.") from exc
+
+
+def _detect_format(path: Path, head: bytes) -> str:
+    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
+    suffix = suffixes[-1] if suffixes else ""
+    if head.startswith(b"PAR1") or suffix in (".parquet", ".pq"):
+        return "parquet"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    if suffix in (".csv", ".tsv", ".txt"):
+        return "csv"
+    start = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")[:1]
+    if start == b"[":
+        return "json"
+    if start == b"{":
+        return "jsonl"
+    if suffix == ".json":
+        raise IngestError(f"{path}: a .json file must hold an array of objects or one object per line.")
+    return "csv"
+
+
+def detect_encoding(head: bytes) -> str:
+    """BOM, then strict UTF-8, then Windows-1258 if that reads as Vietnamese, then charset-normalizer."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = head[:4096]
+    if sample and sample.count(0) > len(sample) // 4:
+        return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    legacy = unicodedata.normalize("NFC", head.decode("cp1258", errors="replace"))
+    if detect_language(legacy) == "vi":
+        return "cp1258"
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(head).best()
+    return best.encoding if best is not None else "cp1258"
+
+
+@contextmanager
+def _text_stream(path: Path, encoding: str) -> Iterator[io.TextIOWrapper]:
+    codecs.register_error("topicpulse-undecodable", _mark_undecodable)
+    with _open_bytes(path) as raw:
+        stream = io.TextIOWrapper(raw, encoding=encoding, errors="topicpulse-undecodable", newline="")
+        try:
+            yield stream
+        finally:
+            stream.detach()
+
+
+_Record = tuple[int, "dict | _Rejected", Any]  # (line, record or why it is bad, raw for rejected_rows)
+
+
+class _LineTap:
+    """Feeds lines to csv.reader and keeps those of the current record, for rejected_rows.raw."""
+
+    def __init__(self, stream: io.TextIOWrapper) -> None:
+        self.stream = stream
+        self.lines: list[str] = []
+
+    def __iter__(self) -> _LineTap:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self.stream)
+        self.lines.append(line)
+        return line
+
+
+def _csv_records(stream: io.TextIOWrapper, where: str) -> tuple[list[str], Iterator[_Record]]:
+    sample = stream.read(8192)
+    stream.seek(0)
+    first_line = sample.split("\n", 1)[0]
+    try:
+        delimiter = csv.Sniffer().sniff(sample[: sample.rfind("\n") + 1] or sample, delimiters=",\t;|").delimiter
+    except csv.Error:
+        delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
+    tap = _LineTap(stream)
+    reader = csv.reader(tap, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise IngestError(f"{where}: the file is empty. Give it a header row and comments.") from None
+    except csv.Error as exc:
+        raise IngestError(f"{where}: cannot read the header row ({exc}). Fix its quoting.") from None
+    header = [unicodedata.normalize("NFC", h).lstrip("\ufeff").strip() for h in header]
+
+    def records() -> Iterator[_Record]:
+        line = reader.line_num
+        while True:
+            start = line + 1
+            tap.lines.clear()
+            try:
+                fields = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                line = reader.line_num
+                span = f"lines {start}–{line}" if line > start else f"line {start}"
+                yield start, _Rejected(f"broken quoting: {exc} ({span})"), "".join(tap.lines)
+                continue
+            line = reader.line_num
+            if not fields:
+                continue  # blank line
+            if len(fields) != len(header):
+                yield start, _Rejected(
+                    f"broken quoting: {len(fields)} fields where the header has {len(header)}"
+                ), delimiter.join(fields)
+                continue
+            yield start, dict(zip(header, fields)), None
+
+    return header, records()
+
+
+def _jsonl_records(stream: io.TextIOWrapper) -> Iterator[_Record]:
+    for number, line in enumerate(stream, start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        try:
+            record = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            yield number, _Rejected(f"invalid JSON: {exc.msg}"), stripped
+            continue
+        if not isinstance(record, dict):
+            yield number, _Rejected(f"wrong type: record is a JSON {type(record).__name__}, expected an object"), stripped
+            continue
+        yield number, record, None
+
+
+def _json_array_records(stream: io.TextIOWrapper, where: str) -> Iterator[_Record]:
+    """Elements of a top-level JSON array, decoded one at a time from a sliding buffer."""
+    decoder = json.JSONDecoder()
+    buffer, pos, eof = "", 0, False
+
+    def fill() -> None:
+        nonlocal buffer, pos, eof
+        block = stream.read(_READ_BYTES)
+        eof = not block
+        buffer, pos = buffer[pos:] + block, 0
+
+    def skip_space() -> str:
+        nonlocal pos
+        while True:
+            while pos < len(buffer) and buffer[pos] in " \t\r\n,":
+                pos += 1
+            if pos < len(buffer) or eof:
+                return buffer[pos] if pos < len(buffer) else ""
+            fill()
+
+    fill()
+    if skip_space() != "[":
+        raise IngestError(f"{where}: not a JSON array. Use an array of objects, or JSON Lines.")
+    pos += 1
+    index = 0
+    while True:
+        if len(buffer) - pos < _READ_BYTES and not eof:
+            fill()
+        first = skip_space()
+        if first == "]":
+            return
+        if first == "":
+            yield index + 1, _Rejected("invalid JSON: the array is not closed (truncated file?)"), ""
+            return
+        try:
+            record, end = decoder.raw_decode(buffer, pos)
+        except json.JSONDecodeError as exc:
+            if not eof:
+                fill()
+                continue
+            if index == 0:
+                raise IngestError(f"{where}: not valid JSON ({exc}). Fix the file or export it again.") from None
+            yield index + 1, _Rejected(f"invalid JSON: {exc.msg}; the rest of the array cannot be read"), buffer[pos : pos + 200]
+            return
+        index += 1
+        pos = end
+        if isinstance(record, dict):
+            yield index, record, None
+        else:
+            yield index, _Rejected(f"wrong type: record is a JSON {type(record).__name__}, expected an object"), record
+
+
+def _parquet_records(parquet: pq.ParquetFile, rows: int) -> Iterator[_Record]:
+    index = 0
+    for batch in parquet.iter_batches(batch_size=rows):
+        for record in batch.to_pylist():
+            index += 1
+            yield index, record, None
+
+
+# ---------------------------------------------------------------- public entry points
+
+
+def ingest_file(
+    settings: Settings, store: Store, path: Path | str, *, encoding: str | None = None, source: str | None = None
+) -> IngestReport:
+    """Load one comment file into the store as one atomic batch.
+
+    ``encoding`` overrides detection for text formats; ``source`` names the channel for rows
+    that have no source column. Raises IngestError when the file cannot be used at all.
+    """
+    path = Path(path)
+    started = time.perf_counter()
+    if not path.is_file():
+        raise IngestError(f"{path}: no such file. Check the path.")
+    if encoding is not None:
+        try:
+            encoding = codecs.lookup(encoding).name
+        except LookupError:
+            raise IngestError(f"unknown encoding {encoding!r}. Use e.g. utf-8, utf-16, cp1258.") from None
+    checksum = _file_checksum(path)
+    previous = comment_store.finished_batch_with_checksum(store, checksum)
+    if previous is not None:
+        log.info("%s was already ingested as batch %d; skipping", path, previous)
+        return IngestReport(batch_id=previous, source_file=str(path), already_ingested=True)
+
+    head = _head(path)
+    fmt = _detect_format(path, head)
+    builder = _RowBuilder(settings, source or DEFAULT_SOURCE)
+    where = str(path)
+    with ExitStack() as stack:
+        if fmt == "parquet":
+            used_encoding = None
+            parquet = _open_parquet(path, head, stack)
+            columns = builder.columns(tuple(parquet.schema_arrow.names))
+            columns.check_usable(where)
+            records = _parquet_records(parquet, settings.ingest.batch_rows)
+        else:
+            used_encoding = encoding or detect_encoding(head)
+            stream = stack.enter_context(_text_stream(path, used_encoding))
+            columns, records = _open_text_records(fmt, stream, where, builder)
+        report = _run_batch(
+            settings,
+            store,
+            builder,
+            records,
+            columns,
+            source_file=where,
+            checksum=checksum,
+            fmt=fmt,
+            encoding=used_encoding,
+            label="line" if fmt in ("csv", "jsonl") else "record",
+        )
+    report.seconds = time.perf_counter() - started
+    log.info("%s", report.summary())
+    return report
+
+
+def _open_parquet(path: Path, head: bytes, stack: ExitStack) -> pq.ParquetFile:
+    """A Parquet file; a gzipped one is first unpacked to a temporary file (Parquet needs seeking)."""
+    try:
+        with path.open("rb") as handle:
+            gzipped = handle.read(2) == b"\x1f\x8b"
+        if not gzipped:
+            return pq.ParquetFile(str(path))
+        spooled = stack.enter_context(tempfile.TemporaryFile())
+        with _open_bytes(path) as raw:
+            shutil.copyfileobj(raw, spooled, _READ_BYTES)
+        spooled.seek(0)
+        return pq.ParquetFile(spooled)
+    except (OSError, pa.ArrowException) as exc:
+        raise IngestError(f"{path}: not a readable Parquet file ({exc}). Export it again.") from exc
+
+
+def _open_text_records(
+    fmt: str, stream: io.TextIOWrapper, where: str, builder: _RowBuilder
+) -> tuple[_Columns | None, Iterator[_Record]]:
+    """The record stream, and the column roles when the format fixes them up front (CSV)."""
+    try:
+        if fmt == "csv":
+            header, records = _csv_records(stream, where)
+            columns = builder.columns(tuple(header))
+            columns.check_usable(where)
+            return columns, records
+        records = _jsonl_records(stream) if fmt == "jsonl" else _json_array_records(stream, where)
+        return None, _checked_records(records, builder, where)
+    except UnicodeError as exc:  # pragma: no cover - decoding errors are marked, not raised
+        raise IngestError(f"{where}: cannot decode ({exc}). Give the right --encoding.") from exc
+
+
+def _run_batch(
+    settings: Settings,
+    store: Store,
+    builder: _RowBuilder,
+    records: Iterator[_Record],
+    columns: _Columns | None,
+    *,
+    source_file: str,
+    checksum: str | None,
+    fmt: str,
+    encoding: str | None,
+    label: str,
+    keep_rejections: bool = False,
+) -> IngestReport:
+    """Validate and insert every record in one transaction; on failure leave a 'failed' batch row."""
+    try:
+        with store.transaction() as cur:
+            batch_id = comment_store.start_batch(cur, source_file=source_file, checksum=checksum, fmt=fmt, encoding=encoding)
+            batch = _Batch(
+                cur, batch_id, source_file, settings.ingest.batch_rows, label=label, keep_rejections=keep_rejections
+            )
+            for line, record, raw in records:
+                if isinstance(record, _Rejected):
+                    batch.reject(line, str(record), builder.raw_for_person(raw))
+                    continue
+                row_columns = columns or builder.columns(tuple(record))
+                try:
+                    batch.add(line, builder.row(record, row_columns))
+                except _Rejected as reason:
+                    batch.reject(line, str(reason), builder.raw_for_person(record))
+            batch.finish()
+    except IngestError:
+        raise
+    except Exception as exc:
+        log.error("ingest of %s failed and was rolled back: %s", source_file, exc)
+        try:
+            comment_store.record_failed_batch(store, source_file=source_file, checksum=checksum, fmt=fmt, error=repr(exc))
+        except duckdb.Error as record_error:
+            log.error("could not record the failed batch: %s", record_error)
+        raise
+    return batch.report(format=fmt, encoding=encoding)
+
+
+def _checked_records(records: Iterator[_Record], builder: _RowBuilder, where: str) -> Iterator[_Record]:
+    """The records, after checking that the first good one has text and time fields (JSON formats)."""
+    checked = False
+    for line, record, raw in records:
+        if not checked and isinstance(record, dict):
+            builder.columns(tuple(record)).check_usable(f"{where} (record {line})")
+            checked = True
+        yield line, record, raw
+    if not checked:
+        raise IngestError(f"{where}: no JSON object found. Give one object per line, or an array of objects.")
+
+
+def ingest_records(
+    settings: Settings, store: Store, records: Iterable[dict], *, source_file: str = "api", source: str | None = None
+) -> IngestReport:
+    """Load API records (dicts shaped like a file's rows) as one atomic batch.
+
+    Bad records are reported in ``rejections`` as (0-based index, reason) and stored in
+    rejected_rows; they never block the good ones.
+    """
+    started = time.perf_counter()
+    builder = _RowBuilder(settings, source or DEFAULT_SOURCE)
+
+    def numbered() -> Iterator[_Record]:
+        for number, record in enumerate(records, start=1):
+            if isinstance(record, dict):
+                yield number, record, None
+            else:
+                yield number, _Rejected(f"wrong type: record is {type(record).__name__}, expected an object"), record
+
+    report = _run_batch(
+        settings,
+        store,
+        builder,
+        numbered(),
+        None,
+        source_file=source_file,
+        checksum=None,
+        fmt="records",
+        encoding=None,
+        label="record",
+        keep_rejections=True,
+    )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def ingest_files(
+    settings: Settings,
+    store: Store,
+    paths: Iterable[Path | str],
+    *,
+    encoding: str | None = None,
+    source: str | None = None,
+    on_error: Callable[[Path, IngestError], None] | None = None,
+) -> list[IngestReport]:
+    """Ingest several files, each its own batch; an unusable file goes to ``on_error`` (else raises)."""
+    reports = []
+    for path in paths:
+        try:
+            reports.append(ingest_file(settings, store, path, encoding=encoding, source=source))
+        except IngestError as exc:
+            if on_error is None:
+                raise
+            on_error(Path(path), exc)
+    return reports

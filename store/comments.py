@@ -1,0 +1,154 @@
+"""Queries on comments, rejected rows and ingest batches: the only SQL ingestion runs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import duckdb
+import pyarrow as pa
+
+from store.db import Store
+
+# Columns a chunk of accepted comments carries, in this order (plus ``line`` for ordering).
+COMMENT_COLUMNS = (
+    "source",
+    "external_id",
+    "created_at",
+    "text",
+    "text_hash",
+    "raw_text",
+    "lang",
+    "author_hash",
+    "meta",
+)
+REJECTED_COLUMNS = ("line_number", "reason", "raw")
+
+_SELECT = ", ".join(f"c.{name}" for name in COMMENT_COLUMNS)
+_INSERT_BY_ID = f"""
+INSERT INTO comments (batch_id, {", ".join(COMMENT_COLUMNS)})
+SELECT $batch_id, {_SELECT}
+FROM (SELECT * FROM chunk WHERE external_id IS NOT NULL
+      QUALIFY row_number() OVER (PARTITION BY source, external_id ORDER BY line) = 1) AS c
+WHERE NOT EXISTS (SELECT 1 FROM comments x WHERE x.source = c.source AND x.external_id = c.external_id)
+ORDER BY c.line
+"""
+_INSERT_BY_CONTENT = f"""
+INSERT INTO comments (batch_id, {", ".join(COMMENT_COLUMNS)})
+SELECT $batch_id, {_SELECT}
+FROM (SELECT * FROM chunk WHERE external_id IS NULL
+      QUALIFY row_number() OVER (PARTITION BY source, text_hash, created_at ORDER BY line) = 1) AS c
+WHERE NOT EXISTS (
+    SELECT 1 FROM comments x
+    WHERE x.source = c.source AND x.text_hash = c.text_hash AND x.created_at = c.created_at)
+ORDER BY c.line
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def finished_batch_with_checksum(store: Store, checksum: str) -> int | None:
+    """The id of a completed batch of the same file bytes, so a re-ingest can say so and stop."""
+    cur = store.cursor()
+    try:
+        row = cur.execute(
+            "SELECT id FROM ingest_batches WHERE checksum = ? AND status = 'done' ORDER BY id LIMIT 1",
+            [checksum],
+        ).fetchone()
+    finally:
+        cur.close()
+    return None if row is None else int(row[0])
+
+
+def start_batch(
+    cur: duckdb.DuckDBPyConnection, *, source_file: str, checksum: str | None, fmt: str, encoding: str | None
+) -> int:
+    row = cur.execute(
+        "INSERT INTO ingest_batches (source_file, checksum, format, encoding, started_at)"
+        " VALUES (?, ?, ?, ?, ?) RETURNING id",
+        [source_file, checksum, fmt, encoding, _now()],
+    ).fetchone()
+    return int(row[0])
+
+
+def insert_comments(cur: duckdb.DuckDBPyConnection, batch_id: int, chunk: pa.Table) -> int:
+    """Insert the chunk's comments not already stored (by id, else by text and time); returns how many.
+
+    Earlier chunks of the same batch are visible inside the transaction, so duplicates
+    across chunks of one file are caught as well as duplicates of earlier batches.
+    """
+    cur.register("chunk", chunk)
+    try:
+        accepted = 0
+        for sql in (_INSERT_BY_ID, _INSERT_BY_CONTENT):
+            accepted += int(cur.execute(sql, {"batch_id": batch_id}).fetchone()[0])
+    finally:
+        cur.unregister("chunk")
+    return accepted
+
+
+def insert_rejected(cur: duckdb.DuckDBPyConnection, batch_id: int, source_file: str, rows: pa.Table) -> None:
+    cur.register("rejected_chunk", rows)
+    try:
+        cur.execute(
+            "INSERT INTO rejected_rows (batch_id, source_file, line_number, reason, raw)"
+            " SELECT ?, ?, line_number, reason, raw FROM rejected_chunk ORDER BY line_number",
+            [batch_id, source_file],
+        )
+    finally:
+        cur.unregister("rejected_chunk")
+
+
+def finish_batch(
+    cur: duckdb.DuckDBPyConnection, batch_id: int, *, rows_read: int, accepted: int, duplicates: int, rejected: int
+) -> None:
+    cur.execute(
+        "UPDATE ingest_batches SET finished_at = ?, rows_read = ?, accepted = ?, duplicates = ?,"
+        " rejected = ?, status = 'done' WHERE id = ?",
+        [_now(), rows_read, accepted, duplicates, rejected, batch_id],
+    )
+
+
+def record_failed_batch(store: Store, *, source_file: str, checksum: str | None, fmt: str, error: str) -> None:
+    """Leave a trace of an ingest that rolled back, so an operator sees it in ingest_batches."""
+    with store.transaction() as cur:
+        cur.execute(
+            "INSERT INTO ingest_batches (source_file, checksum, format, started_at, finished_at, status, error)"
+            " VALUES (?, ?, ?, ?, ?, 'failed', ?)",
+            [source_file, checksum, fmt, _now(), _now(), error[:2000]],
+        )
+
+
+def comment_count(store: Store) -> int:
+    cur = store.cursor()
+    try:
+        return int(cur.execute("SELECT count(*) FROM comments").fetchone()[0])
+    finally:
+        cur.close()
+
+
+def comment_overview(store: Store) -> dict:
+    """Counts a person checks after loading data: comments, span, languages, sources, rejects."""
+    cur = store.cursor()
+    try:
+        total, first, last, days = cur.execute(
+            "SELECT count(*), min(created_at), max(created_at),"
+            " count(DISTINCT CAST(timezone('UTC', created_at) AS DATE)) FROM comments"
+        ).fetchone()
+        languages = dict(cur.execute("SELECT lang, count(*) FROM comments GROUP BY lang ORDER BY 2 DESC").fetchall())
+        sources = dict(cur.execute("SELECT source, count(*) FROM comments GROUP BY source ORDER BY 2 DESC").fetchall())
+        rejected = int(cur.execute("SELECT count(*) FROM rejected_rows").fetchone()[0])
+        batches = int(cur.execute("SELECT count(*) FROM ingest_batches WHERE status = 'done'").fetchone()[0])
+    finally:
+        cur.close()
+    return {
+        "comments": int(total),
+        "first": first,
+        "last": last,
+        "days": int(days),
+        "languages": languages,
+        "sources": sources,
+        "rejected": rejected,
+        "batches": batches,
+    }
