@@ -1,13 +1,14 @@
 """The job runner shared by the scheduler, the CLI and the service.
 
-``start_job`` records a queued job and refuses a second one of a kind that is queued or running
-(``JobAlreadyRunning``); ``execute_job`` runs it synchronously and records its status, counts and
-error; ``run_job`` does both. The service calls ``start_job`` inside the request (202 and the id)
-and ``execute_job`` in the background.
+``start_job`` records a queued job and refuses it (``JobAlreadyRunning``) while a job of the same
+kind, or of a kind sharing a pipeline stage with it (``STAGES``: forecast waits for nightly and
+refit), is queued or running; ``execute_job`` runs it synchronously and records its status,
+counts and error; ``run_job`` does both. The service calls ``start_job`` inside the request (202
+and the id) and ``execute_job`` in the background.
 
-The lock: the check and the insert happen in one store transaction, and writers in one process
-take turns (``Store.transaction`` holds a lock), while DuckDB lets only one process write the file.
-A job left queued or running by a process that exited is failed when the next job of its kind is
+The lock: the check and the insert happen in one store transaction, writers in one process take
+turns (``Store.transaction`` holds a lock), and DuckDB lets only one process write the file. A
+job left queued or running by a process that exited is failed when the next job of its kind is
 created, and ``recover_crashed_jobs`` fails all of them at start-up.
 
 Job kinds are a table from name to a function ``(settings, store, job) -> counts``. ``JOB_KINDS``
@@ -46,15 +47,18 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "JOB_KINDS",
+    "STAGES",
     "JobAlreadyRunning",
     "JobContext",
     "JobFailed",
     "StageUnavailable",
-    "load_stage",
     "UnknownJobKind",
     "execute_job",
     "ingest_inbox",
+    "load_stage",
+    "overlapping_kinds",
     "recover_crashed_jobs",
+    "report_counts",
     "run_job",
     "start_job",
 ]
@@ -249,6 +253,26 @@ JOB_KINDS: Mapping[str, JobFunction] = MappingProxyType(
     }
 )
 
+# The stages each built-in kind runs. Kinds that share a stage never run at the same time: a
+# forecast job waits for nightly's forecast step as it would for another forecast job.
+STAGES: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "ingest_inbox": frozenset({"ingest"}),
+        "embed": frozenset({"embed"}),
+        "topics": frozenset({"topics"}),
+        "assign": frozenset({"assign"}),
+        "forecast": frozenset({"forecast"}),
+        "nightly": frozenset({"assign", "forecast"}),
+        "refit": frozenset({"embed", "topics", "forecast"}),
+    }
+)
+
+
+def overlapping_kinds(kind: str) -> set[str]:
+    """The other kinds sharing a stage with ``kind`` (a kind not in STAGES is its own stage)."""
+    stages = STAGES.get(kind, frozenset({kind}))
+    return {other for other, theirs in STAGES.items() if other != kind and theirs & stages}
+
 
 def start_job(
     settings: Settings,
@@ -259,7 +283,8 @@ def start_job(
     trigger: str = "cli",
     kinds: Mapping[str, JobFunction] | None = None,
 ) -> int:
-    """Record a queued job of ``kind`` and return its id; raise JobAlreadyRunning if one is active.
+    """Record a queued job of ``kind`` and return its id; raise JobAlreadyRunning if a job of this
+    kind, or of a kind sharing a stage with it (``STAGES``), is queued or running.
 
     ``settings`` is taken, like every pipeline function's, so the signature stays the same if a
     kind ever needs checking against the configuration before it is queued.
@@ -267,7 +292,7 @@ def start_job(
     table = JOB_KINDS if kinds is None else kinds
     if kind not in table:
         raise UnknownJobKind(f"unknown job kind {kind!r}; known kinds: {', '.join(sorted(table))}")
-    job_id = create_job(store, kind, params=dict(params or {}), trigger=trigger)
+    job_id = create_job(store, kind, params=dict(params or {}), trigger=trigger, blocked_by=overlapping_kinds(kind))
     log.info("job %d (%s) queued by %s", job_id, kind, trigger, extra={"job_id": job_id})
     return job_id
 

@@ -18,6 +18,7 @@ import math
 import os
 import socket
 import uuid
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -115,15 +116,15 @@ def _fetch(cur, sql: str, params: list) -> list[dict[str, Any]]:
     return [_row(columns, values) for values in cur.fetchall()]
 
 
-def _fail_orphans(cur, runner: Runner, kind: str | None = None) -> list[int]:
+def _fail_orphans(cur, runner: Runner, kinds: Collection[str] | None = None) -> list[int]:
     sql = (
         "UPDATE jobs SET status = 'failed', error = ?, finished_at = now()"
         " WHERE status IN ('queued', 'running') AND runner <> ?"
     )
     params: list = [INTERRUPTED, runner.token]
-    if kind is not None:
-        sql += " AND kind = ?"
-        params.append(kind)
+    if kinds is not None:
+        sql += f" AND kind IN ({', '.join('?' for _ in kinds)})"
+        params.extend(kinds)
     cur.execute(sql + " RETURNING id", params)
     return sorted(int(r[0]) for r in cur.fetchall())
 
@@ -134,9 +135,11 @@ def create_job(
     *,
     params: dict[str, Any] | None = None,
     trigger: str = "cli",
+    blocked_by: Collection[str] = (),
     runner: Runner | None = None,
 ) -> int:
-    """Record a queued job and return its id; raise JobAlreadyRunning if one of this kind is active.
+    """Record a queued job and return its id; raise JobAlreadyRunning if a job of this kind, or of
+    one of the ``blocked_by`` kinds (jobs doing part of the same work), is queued or running.
 
     The check and the insert happen in one transaction, and this process's writers take turns
     (``Store.transaction``), so two callers racing for the same kind cannot both get a job.
@@ -144,12 +147,14 @@ def create_job(
     if trigger not in TRIGGERS:
         raise ValueError(f"trigger must be one of {', '.join(TRIGGERS)}, not {trigger!r}")
     runner = runner or current_runner()
+    kinds = sorted({kind, *blocked_by})
     with store.transaction() as cur:
-        _fail_orphans(cur, runner, kind)
+        _fail_orphans(cur, runner, kinds)
         active = _fetch(
             cur,
-            f"SELECT {_COLUMNS} FROM jobs WHERE kind = ? AND status IN ('queued', 'running') ORDER BY id LIMIT 1",
-            [kind],
+            f"SELECT {_COLUMNS} FROM jobs WHERE kind IN ({', '.join('?' for _ in kinds)})"
+            " AND status IN ('queued', 'running') ORDER BY id LIMIT 1",
+            kinds,
         )
         if active:
             raise JobAlreadyRunning(active[0])

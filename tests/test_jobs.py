@@ -23,6 +23,7 @@ from pipelines.jobs import (
     UnknownJobKind,
     execute_job,
     load_stage,
+    overlapping_kinds,
     recover_crashed_jobs,
     run_job,
     start_job,
@@ -61,7 +62,12 @@ def test_history_row_has_kind_times_status_and_counts(settings: Settings, store:
     job = get_job(store, job_id)
     assert job["kind"] == "report" and job["trigger"] == "cli" and job["status"] == "succeeded"
     assert job["params"] == {"full": True}
-    assert job["counts"] == {"accepted": 3, "mase": None, "finished": "2026-01-02T00:00:00+00:00", "reasons": ["too long"]}
+    assert job["counts"] == {
+        "accepted": 3,
+        "mase": None,
+        "finished": "2026-01-02T00:00:00+00:00",
+        "reasons": ["too long"],
+    }
     assert job["error"] is None and job["progress"] == 1.0
     assert job["created_at"] <= job["started_at"] <= job["finished_at"]
     assert job["started_at"].tzinfo == dt.timezone.utc
@@ -141,6 +147,17 @@ def test_queued_job_blocks_its_kind_until_executed(settings: Settings, store: St
         execute_job(settings, store, job_id, kinds=KINDS)
     with pytest.raises(LookupError, match="job 999 does not exist"):
         execute_job(settings, store, 999, kinds=KINDS)
+
+
+def test_kinds_sharing_a_stage_do_not_overlap(settings: Settings, store: Store) -> None:
+    nightly = start_job(settings, store, "nightly", trigger="schedule")
+    with pytest.raises(JobAlreadyRunning, match=f"a nightly job is already queued \\(job {nightly}"):
+        start_job(settings, store, "forecast", trigger="api")
+    with pytest.raises(JobAlreadyRunning):
+        start_job(settings, store, "refit")
+    assert start_job(settings, store, "topics") > nightly
+    assert overlapping_kinds("forecast") == {"nightly", "refit"}
+    assert overlapping_kinds("ingest_inbox") == set()
 
 
 def test_unknown_kind_is_refused_before_anything_is_recorded(settings: Settings, store: Store) -> None:
@@ -262,7 +279,9 @@ def test_ingest_inbox_moves_every_file_and_loses_none(tmp_path: Path) -> None:
     (inbox / "done").mkdir(parents=True)
     (inbox / "done" / "good.csv").write_text("text,created_at\nan older file of the same name,2026-01-01 08:00\n")
     (inbox / "good.csv").write_text(
-        "text,created_at\nGiá xăng tăng quá nhanh,2026-03-01 10:00\nTrận đấu tối qua hay quá,2026-03-01 11:30\n",
+        "text,created_at\n"
+        "Giá xăng tăng quá nhanh,2026-03-01 10:00\n"
+        "Trận đấu tối qua hay quá,2026-03-01 11:30\n",
         encoding="utf-8",
     )
     (inbox / "no_text.csv").write_text("foo,bar\n1,2\n")
@@ -304,6 +323,7 @@ def test_ingest_inbox_moves_a_file_ingested_before_without_loading_it_twice(tmp_
         run_job(settings, store, "ingest_inbox")
         (inbox / "a.csv").write_text(body, encoding="utf-8")
         job = get_job(store, run_job(settings, store, "ingest_inbox"))
-        assert (job["status"], job["counts"]["already_ingested"], job["counts"]["accepted"]) == ("succeeded", ["a.csv"], 0)
+        assert job["status"] == "succeeded"
+        assert (job["counts"]["already_ingested"], job["counts"]["accepted"]) == (["a.csv"], 0)
         assert store.conn.execute("SELECT count(*) FROM comments").fetchone()[0] == 1
     assert sorted(p.name for p in (inbox / "done").iterdir()) == ["a.1.csv", "a.csv"]

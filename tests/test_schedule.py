@@ -177,7 +177,8 @@ def test_standalone_scheduler_stops_clearly_while_the_service_holds_the_store(
         [
             sys.executable,
             "-c",
-            f"import duckdb,time; c=duckdb.connect({str(settings.store_path)!r}); print('ok', flush=True); time.sleep(30)",
+            f"import duckdb, time; c = duckdb.connect({str(settings.store_path)!r}); "
+            "print('ok', flush=True); time.sleep(30)",
         ],
         stdout=subprocess.PIPE,
         text=True,

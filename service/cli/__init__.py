@@ -56,6 +56,12 @@ from service.cli import forecast as _forecast  # noqa: E402
 
 app.command("forecast")(_forecast.forecast)
 
+from service.cli import embed as _embed  # noqa: E402
+from service.cli import models as _models  # noqa: E402
+
+app.add_typer(_models.app, name="models")
+app.command("embed")(_embed.embed)
+
 
 def main() -> None:
     app()
