@@ -62,7 +62,9 @@ def vietnam_holidays(years: range | list[int], *, freq: str = "D") -> pd.DataFra
     first day, because comment volume moves for the whole week around it, not day by day. Other
     names are stripped of their parenthesised part so that "Day off (substituted from ...)" and
     "... (observed)" share one effect across years. For weekly series (``freq="W"``, weeks labelled
-    by their first day) every window is widened six days back so the week containing the day is hit.
+    by their Monday) only Tết is kept, its window widened six days back so that every week it
+    touches is hit: a one-day holiday barely moves a week's total, and each holiday offset is one
+    more regressor that a year of 52 points cannot support (fits took five times longer).
     """
     import holidays as holidays_pkg
 
@@ -78,6 +80,7 @@ def vietnam_holidays(years: range | list[int], *, freq: str = "D") -> pd.DataFra
     frame = pd.DataFrame(rows, columns=["holiday", "ds", "lower_window", "upper_window"])
     frame["ds"] = pd.to_datetime(frame["ds"])
     if freq == "W":
+        frame = frame[frame["holiday"] == "tet"].reset_index(drop=True)
         frame["lower_window"] -= 6
     return frame
 
