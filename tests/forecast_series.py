@@ -48,3 +48,41 @@ def planted_volumes(*, n_topics: int = 10, n_days: int = 120, seed: int = 3) -> 
 
 def series(volumes: pd.DataFrame, key: str) -> pd.DataFrame:
     return volumes.loc[volumes["topic_key"] == key, ["ds", "y"]].reset_index(drop=True)
+
+
+def seed_topic_store(store, volumes: pd.DataFrame, *, unassigned_per_day: int = 0, tz: str = "Asia/Ho_Chi_Minh") -> None:
+    """Write comments at local noon and one done topic run assigning them as ``volumes`` says,
+    plus ``unassigned_per_day`` comments a day that match no topic."""
+    from store import topics as store_topics
+
+    counts = volumes[volumes["y"] > 0]
+    keys = counts.loc[counts.index.repeat(counts["y"].astype(int)), ["topic_key", "ds"]].reset_index(drop=True)
+    if unassigned_per_day:
+        days = pd.Series(sorted(volumes["ds"].unique())).repeat(unassigned_per_day)
+        keys = pd.concat([keys, pd.DataFrame({"topic_key": None, "ds": days.to_numpy()})], ignore_index=True)
+    noon = (pd.to_datetime(keys["ds"]) + pd.Timedelta(hours=12)).dt.tz_localize(tz).dt.tz_convert("UTC")
+    comments = pd.DataFrame({"created_at": noon, "text": "x", "external_id": keys.index.astype(str)})
+    with store.transaction() as cur:
+        batch = cur.execute(
+            "INSERT INTO ingest_batches (source_file, started_at) VALUES ('seed', now()) RETURNING id"
+        ).fetchone()[0]
+        cur.register("seed_comments", comments)
+        ids = cur.execute(
+            "INSERT INTO comments (batch_id, source, external_id, created_at, text, text_hash, lang)"
+            " SELECT ?, 'seed', external_id, created_at, text, external_id, 'vi' FROM seed_comments"
+            " RETURNING id, external_id",
+            [batch],
+        ).fetchall()
+        cur.unregister("seed_comments")
+    assignments = pd.DataFrame({
+        "comment_id": [comment_id for comment_id, _ in ids],
+        "topic_key": keys["topic_key"].to_numpy()[[int(external) for _, external in ids]],
+        "similarity": 0.9,
+    })
+    topics = [
+        {"topic_key": key, "topic_index": n, "label": f"label {key}", "keywords": [], "size": 1,
+         "representative_ids": [], "min_similarity": 0.5, "centroid": [1.0, 0.0]}
+        for n, key in enumerate(sorted(volumes["topic_key"].unique()))
+    ]
+    run_id = store_topics.start_run(store, {})
+    store_topics.write_run(store, run_id, run={"n_topics": len(topics)}, topics=topics, lineage=[], assignments=assignments)

@@ -6,12 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pipelines.alerts import Alert, apply_cooldowns, find_alerts, find_unassigned_growth
-from pipelines.forecast import SeriesTask, forecaster_config, run_tasks
+from pipelines.alerts import Alert, apply_cooldowns, detect_alerts, find_alerts, find_unassigned_growth
+from pipelines.forecast import SeriesTask, forecast_topics, forecaster_config, run_tasks
 from pipelines.settings import AlertSettings, Settings
 from store import Store
 from store import alerts as store_alerts
-from tests.forecast_series import Planted, planted_volumes, poisson_series, series
+from store import forecasts as store_forecasts
+from tests.forecast_series import Planted, planted_volumes, poisson_series, seed_topic_store, series
 
 RULES = AlertSettings()
 
@@ -126,3 +127,28 @@ def test_stored_alerts_are_deduplicated_and_filtered(store: Store, planted) -> N
         store_alerts.list_alerts(store, kind="spike")
     with pytest.raises(ValueError, match="severity must be one of"):
         store_alerts.list_alerts(store, severity="urgent")
+
+
+def test_forecast_and_detect_through_the_store_find_the_planted_patterns_once(settings: Settings, store: Store) -> None:
+    truth = planted_volumes()
+    seed_topic_store(store, truth.volumes, unassigned_per_day=5)
+    forecast = settings.forecast.model_copy(update={"uncertainty_samples": 50, "workers": 2})
+    settings = settings.model_copy(update={"forecast": forecast})
+
+    report = forecast_topics(settings, store)
+    assert report.failed == [] and report.series == 20 and report.refitted == 20
+    assert report.prophet + report.seasonal_naive == 20
+    again = forecast_topics(settings, store)
+    assert again.refitted == 0 and again.skipped == 20
+    stored = store_forecasts.topic_forecast(store, "t0005")
+    assert stored["history_end"] == dt.date(2026, 4, 30) and len(stored["points"]) == 30
+    assert store_forecasts.topic_forecast(store, "t0005", freq="W")["points"][0]["ds"] == dt.date(2026, 4, 27)
+
+    alerts = detect_alerts(settings, store)
+    found = {(a.kind, a.topic_key) for a in alerts}
+    assert {("emerging", truth.emerging), ("fading", truth.fading), ("surge", truth.surge[0])} <= found
+    assert len(found) <= 5, found
+    assert not any(a.kind == "unassigned_growth" for a in alerts)
+    assert any("(label t0002)" in a.explanation for a in alerts)
+    assert detect_alerts(settings, store) == []
+    assert len(store_alerts.list_alerts(store)) == len(alerts)
