@@ -62,7 +62,7 @@ def time_topics(settings: Settings, n_topics: int, n_days: int) -> None:
 
 
 def time_uncertainty_samples(configured: int) -> None:
-    from models.forecast import _quiet_prophet
+    from models.forecast import quiet_prophet
     from prophet import Prophet
 
     days = pd.date_range("2025-01-01", periods=365, freq="D")
@@ -73,7 +73,7 @@ def time_uncertainty_samples(configured: int) -> None:
         for _ in range(3):
             model = Prophet(weekly_seasonality=True, yearly_seasonality=False, daily_seasonality=False,
                             uncertainty_samples=samples)
-            with _quiet_prophet():
+            with quiet_prophet():
                 started = time.perf_counter()
                 model.fit(frame)
                 fitted = time.perf_counter()

@@ -125,8 +125,8 @@ def naive_scale(train: np.ndarray, season: int) -> float | None:
 
 
 @contextmanager
-def _quiet_prophet() -> Iterator[None]:
-    """Keep cmdstanpy's per-chain INFO lines and Prophet's notices out of the log, only while fitting.
+def quiet_prophet() -> Iterator[None]:
+    """Keep cmdstanpy's per-chain INFO lines and Prophet's notices out of the log, only inside.
 
     cmdstanpy sets up its logger (level DEBUG, own handler when nothing is configured) on first
     use, so that happens first here, and the level raised after it is restored on the way out.
@@ -139,8 +139,9 @@ def _quiet_prophet() -> Iterator[None]:
         logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)
-            warnings.simplefilter("ignore", DeprecationWarning)
+            # Prophet 1.5 still calls pandas with inplace=True, deprecated in pandas 3.1: not ours to fix.
+            for category in (DeprecationWarning, FutureWarning):
+                warnings.filterwarnings("ignore", category=category, module=r"prophet(\.|$)")
             yield
     finally:
         for logger, level in zip(loggers, levels):
@@ -403,12 +404,12 @@ class TopicForecaster:
             changepoint_prior_scale=self.changepoint_prior_scale,
         )
         fitted = train.assign(y=np.log1p(train["y"]))
-        with _quiet_prophet():
+        with quiet_prophet():
             model.fit(fitted)
         return model
 
     def _predict_prophet(self, model, future: pd.DataFrame) -> pd.DataFrame:
-        with _quiet_prophet():
+        with quiet_prophet():
             raw = model.predict(future[["ds"]])
         back = {name: np.clip(np.expm1(raw[col].to_numpy()), 0, None) for name, col in
                 (("yhat", "yhat"), ("lower", "yhat_lower"), ("upper", "yhat_upper"))}
