@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
 from pipelines.report_render import FORMATS, MEDIA_TYPES, render_report
 from pipelines.settings import Settings
 from store import Store
+from store import alerts as store_alerts
+from store import forecasts as store_forecasts
+from store import topics as store_topics
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +36,9 @@ MAX_SPAN_DAYS = 366
 """Longest period one report covers; longer requests are refused, not truncated."""
 
 MAX_TOP_N = 50
+KEYWORDS = 10
 REPRESENTATIVE_COMMENTS = 3
+MAX_ALERTS = 500
 
 
 class ReportError(ValueError):
@@ -70,6 +73,10 @@ class ForecastSummary:
     """Why that model was chosen (e.g. the series was too short, or Prophet lost the backtest)."""
     interval_width: float | None
     points: list[ForecastPoint]
+    """The forecast ahead of the history it was fitted on, from ``start`` to ``horizon_days`` after ``end``."""
+    asof: list[ForecastPoint]
+    """Backtest forecasts of days in the period, each made from data before that day: what the
+    period's actual volume is compared with (surges are days above their upper bound)."""
     backtest: dict[str, dict[str, float | None]]
     """Per model, its backtest figures (``mae``, ``smape``, ``mase``)."""
     created_at: str | None = None
@@ -98,7 +105,8 @@ class AlertItem:
     kind: str
     severity: str
     topic_key: str | None
-    detected_at: str | None
+    day: date
+    """The local day the alert is about."""
     explanation: str
     score: float | None = None
 
@@ -120,14 +128,13 @@ class TopicReport:
     generated_at: str
     run: RunInfo | None
     total_volume: int
+    """Comments assigned to a topic in the period (all topics, not only the top ones)."""
     previous_total_volume: int
+    unassigned_volume: int
+    """Comments in the period that matched no topic of the run (outliers or below the threshold)."""
     topics: list[TopicSection] = field(default_factory=list)
     alerts: list[AlertItem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-    @property
-    def previous_end(self) -> date:
-        return self.start
 
 
 def validate_period(start: date, end: date, *, top_n: int = 10) -> None:
@@ -148,91 +155,88 @@ def build_topic_report(settings: Settings, store: Store, *, start: date, end: da
     Raises ReportError for a period it cannot cover (see ``validate_period``).
     """
     validate_period(start, end, top_n=top_n)
-    tz_name = settings.ingest.timezone
-    previous_start = start - (end - start)
     report = TopicReport(
         start=start,
         end=end,
-        previous_start=previous_start,
-        timezone=tz_name,
+        previous_start=start - (end - start),
+        timezone=settings.ingest.timezone,
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         run=None,
         total_volume=0,
         previous_total_volume=0,
+        unassigned_volume=0,
     )
-    # Imported here so the report module loads (and renders hand-built reports) before every store
-    # module exists, and because only this function reads the store.
-    from store import alerts as store_alerts
-    from store import forecasts as store_forecasts
-    from store import topics as store_topics
-
     run = store_topics.current_run(store)
     if run is None:
         report.notes.append("No topic run yet: run `topicpulse topics` (or POST /api/v1/runs) first.")
     else:
-        report.run = _run_info(run, store_topics.list_topics(store))
-        _add_topics(report, settings, store, store_topics, store_forecasts, top_n=top_n)
-    _add_alerts(report, store, store_alerts)
+        topics = store_topics.list_topics(store, run_id=run["run_id"])
+        report.run = RunInfo(run_id=str(run["run_id"]), created_at=_iso(run.get("finished_at")), topic_count=len(topics))
+        _add_topics(report, settings, store, run["run_id"], topics, top_n=top_n)
+    _add_alerts(report, store)
+    log.info("built topic report %s..%s: %d topics, %d alerts", start, end, len(report.topics), len(report.alerts))
     return report
 
 
-def _add_topics(report: TopicReport, settings: Settings, store: Store, store_topics: Any,
-                store_forecasts: Any, *, top_n: int) -> None:
-    topics = {t["topic_key"]: t for t in store_topics.list_topics(store)}
-    daily = _daily_volume(store_topics.topic_volume(
-        store, freq="day", start=report.previous_start, end=report.end, tz=report.timezone,
-    ), report.previous_start, report.end)
-    current = daily[daily["ds"] >= pd.Timestamp(report.start)]
-    previous = daily[daily["ds"] < pd.Timestamp(report.start)]
+def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: int, topics: list[dict], *,
+                top_n: int) -> None:
+    last_day = report.end - timedelta(days=1)
+    daily = store_topics.topic_volume(
+        store, freq="day", start=report.previous_start, end=last_day, tz=report.timezone, run_id=run_id,
+    )
+    in_period = daily["ds"] >= pd.Timestamp(report.start)
+    current, previous = daily[in_period], daily[~in_period]
     volume = current.groupby("topic_key")["y"].sum()
     previous_volume = previous.groupby("topic_key")["y"].sum()
     report.total_volume = int(volume.sum())
     report.previous_total_volume = int(previous_volume.sum())
+    unassigned = store_topics.unassigned_share(
+        store, freq="day", start=report.start, end=last_day, tz=report.timezone, run_id=run_id,
+    )
+    report.unassigned_volume = int(unassigned["unassigned"].sum()) if len(unassigned) else 0
 
+    by_key = {topic["topic_key"]: topic for topic in topics}
     ranked = sorted(
-        (key for key in topics if volume.get(key, 0) or previous_volume.get(key, 0)),
+        (key for key in by_key if volume.get(key, 0) or previous_volume.get(key, 0)),
         key=lambda key: (-int(volume.get(key, 0)), -int(previous_volume.get(key, 0)), key),
     )[:top_n]
     if not ranked:
         report.notes.append("No comments were assigned to a topic in this period or the one before it.")
-    forecasts_missing = 0
-    chart_end = report.end + timedelta(days=settings.forecast.horizon_days)
+        return
+    horizon_end = report.end + timedelta(days=settings.forecast.horizon_days)
     for rank, key in enumerate(ranked, start=1):
-        topic = store_topics.get_topic(store, key) or topics[key]
+        topic = store_topics.get_topic(store, key) or by_key[key]
         now, before = int(volume.get(key, 0)), int(previous_volume.get(key, 0))
-        forecast = _forecast_summary(store_forecasts.topic_forecast(store, key), report.start, chart_end)
-        forecasts_missing += forecast is None
         series = current[current["topic_key"] == key].sort_values("ds")
         report.topics.append(TopicSection(
             rank=rank,
             topic_key=key,
-            label=str(topic.get("label") or key),
-            keywords=_keywords(topic),
+            label=topic["label"],
+            keywords=[entry["word"] for entry in topic["keywords"][:KEYWORDS]],
             volume=now,
             previous_volume=before,
             change_pct=_change_pct(now, before),
             share_pct=round(100.0 * now / report.total_volume, 1) if report.total_volume else 0.0,
             daily=[VolumePoint(ds=ts.date(), y=int(y)) for ts, y in zip(series["ds"], series["y"])],
-            representative_comments=_representative_texts(topic)[:REPRESENTATIVE_COMMENTS],
-            forecast=forecast,
+            representative_comments=[c["text"] for c in topic.get("representative_comments", [])][:REPRESENTATIVE_COMMENTS],
+            forecast=_forecast_summary(store_forecasts.topic_forecast(store, key), report, horizon_end),
         ))
-    if ranked and forecasts_missing == len(ranked):
-        report.notes.append("No forecast yet for these topics: run `topicpulse forecast` to add forecasts.")
-    elif forecasts_missing:
-        report.notes.append(f"{forecasts_missing} of {len(ranked)} topics have no forecast yet.")
+    missing = sum(section.forecast is None for section in report.topics)
+    if missing == len(report.topics):
+        report.notes.append("No forecast yet for these topics: run `topicpulse forecast` to add them.")
+    elif missing:
+        report.notes.append(f"{missing} of {len(report.topics)} topics have no forecast yet.")
 
 
-def _add_alerts(report: TopicReport, store: Store, store_alerts: Any) -> None:
-    tz = ZoneInfo(report.timezone)
-    rows = store_alerts.list_alerts(
-        store,
-        start=datetime.combine(report.start, time(), tz),
-        end=datetime.combine(report.end, time(), tz),
-        limit=500,
-    )
-    report.alerts = [_alert_item(row) for row in rows]
-    if not report.alerts:
-        report.notes.append("No alerts in this period.")
+def _add_alerts(report: TopicReport, store: Store) -> None:
+    rows = store_alerts.list_alerts(store, start=report.start, end=report.end, limit=MAX_ALERTS)
+    report.alerts = [
+        AlertItem(kind=row["kind"], severity=row["severity"], topic_key=row["topic_key"], day=row["day"],
+                  explanation=row["explanation"], score=row["score"])
+        for row in rows
+    ]
+    if len(rows) == MAX_ALERTS:
+        report.notes.append(f"Only the {MAX_ALERTS} most recent alerts are listed; GET /api/v1/alerts has them all.")
     counts: dict[str, int] = {}
     for alert in report.alerts:
         if alert.topic_key:
@@ -245,78 +249,33 @@ def _change_pct(now: int, before: int) -> float | None:
     return round(100.0 * (now - before) / before, 1) if before else None
 
 
-def _daily_volume(frame: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    """Daily counts per topic over [start, end), zero-filled, whatever the store's end convention."""
-    days = pd.date_range(pd.Timestamp(start), pd.Timestamp(end) - pd.Timedelta(days=1), freq="D")
-    if frame.empty:
-        return pd.DataFrame({"topic_key": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[ns]"),
-                             "y": pd.Series(dtype=int)})
-    frame = frame.assign(ds=pd.to_datetime(frame["ds"]).dt.tz_localize(None).dt.normalize())
-    frame = frame[(frame["ds"] >= days[0]) & (frame["ds"] <= days[-1])]
-    grid = pd.MultiIndex.from_product([sorted(frame["topic_key"].unique()), days], names=["topic_key", "ds"])
-    filled = frame.groupby(["topic_key", "ds"])["y"].sum().reindex(grid, fill_value=0)
-    return filled.reset_index()
-
-
-def _run_info(run: dict, topics: list[dict]) -> RunInfo:
-    created = run.get("finished_at") or run.get("created_at") or run.get("started_at")
-    return RunInfo(run_id=str(run.get("run_id", run.get("id"))), created_at=_iso(created), topic_count=len(topics))
-
-
-def _keywords(topic: dict) -> list[str]:
-    words = []
-    for entry in topic.get("keywords") or []:
-        if isinstance(entry, dict):
-            words.append(str(entry.get("word") or entry.get("keyword")))
-        elif isinstance(entry, (list, tuple)):
-            words.append(str(entry[0]))
-        else:
-            words.append(str(entry))
-    return words[:10]
-
-
-def _representative_texts(topic: dict) -> list[str]:
-    texts = []
-    for entry in topic.get("representative_comments") or topic.get("representatives") or []:
-        text = entry.get("text") if isinstance(entry, dict) else entry
-        if isinstance(text, str) and text and text not in texts:
-            texts.append(text)
-    return texts
-
-
-def _forecast_summary(stored: dict | None, first: date, last: date) -> ForecastSummary | None:
-    if not stored:
+def _forecast_summary(stored: dict | None, report: TopicReport, horizon_end: date) -> ForecastSummary | None:
+    if stored is None:
         return None
-    points = []
-    for point in stored.get("points") or []:
-        ds = pd.Timestamp(point["ds"]).date()
-        if first <= ds < last:
-            points.append(ForecastPoint(
-                ds=ds, yhat=float(point["yhat"]), lower=float(point["lower"]), upper=float(point["upper"]),
-            ))
     return ForecastSummary(
-        model=str(stored.get("model") or stored.get("chosen_model")),
-        reason=stored.get("reason"),
-        interval_width=stored.get("interval_width"),
-        points=points,
-        backtest=stored.get("backtest") or {},
+        model=stored["chosen_model"],
+        reason=stored["reason"],
+        interval_width=stored["interval_width"],
+        points=_points_between(stored["points"], report.start, horizon_end),
+        asof=_points_between(stored.get("asof", []), report.start, report.end),
+        backtest={
+            model: {name: figures.get(name) for name in ("mae", "smape", "mase")}
+            for model, figures in stored["backtest"].items()
+        },
         created_at=_iso(stored.get("created_at")),
     )
 
 
-def _alert_item(row: dict) -> AlertItem:
-    score = row.get("score")
-    return AlertItem(
-        kind=str(row.get("kind")),
-        severity=str(row.get("severity")),
-        topic_key=row.get("topic_key"),
-        detected_at=_iso(row.get("detected_at") or row.get("created_at")),
-        explanation=str(row.get("explanation") or row.get("message") or ""),
-        score=float(score) if score is not None else None,
-    )
+def _points_between(points: list[dict], first: date, stop: date) -> list[ForecastPoint]:
+    """Stored forecast points with ``first <= ds < stop``."""
+    chosen = []
+    for point in points:
+        ds = pd.Timestamp(point["ds"]).date()
+        if first <= ds < stop:
+            chosen.append(ForecastPoint(ds=ds, yhat=float(point["yhat"]), lower=float(point["lower"]),
+                                        upper=float(point["upper"])))
+    return chosen
 
 
 def _iso(value: object) -> str | None:
-    if value is None:
-        return None
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return value.isoformat() if isinstance(value, (date, datetime)) else None

@@ -27,8 +27,9 @@ _XML_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.DOTALL)
 _DRAW_LOCK = threading.Lock()
 
 
-def volume_chart_svg(section: TopicSection, *, width_in: float = 6.4, height_in: float = 2.4) -> str:
-    """The topic's daily volume in the period, plus the forecast line and band where they exist.
+def volume_chart_svg(section: TopicSection, *, width_in: float = 6.4, height_in: float = 3.0) -> str:
+    """The topic's daily volume in the period with the band it was expected in (the backtest's as-of
+    forecasts), and the forecast ahead with its interval, where those exist.
 
     Returns the ``<svg>`` element alone (no XML prologue), ready to inline into HTML.
     """
@@ -38,6 +39,13 @@ def volume_chart_svg(section: TopicSection, *, width_in: float = 6.4, height_in:
         ax = fig.add_subplot()
         days = [p.ds for p in section.daily]
         ax.plot(days, [p.y for p in section.daily], color="#1f77b4", linewidth=1.4, label="comments per day")
+        asof = section.forecast.asof if section.forecast else []
+        if asof:
+            ds = [p.ds for p in asof]
+            ax.fill_between(
+                ds, [p.lower for p in asof], [p.upper for p in asof],
+                color="#7f7f7f", alpha=0.2, linewidth=0, label="expected range (backtest, from earlier data)",
+            )
         points = section.forecast.points if section.forecast else []
         if points:
             ds = [p.ds for p in points]
@@ -51,7 +59,7 @@ def volume_chart_svg(section: TopicSection, *, width_in: float = 6.4, height_in:
         ax.set_ylabel("comments")
         ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
-        ax.legend(loc="upper left", frameon=False)
+        fig.legend(loc="outside lower center", ncols=2, frameon=False, fontsize="small")
         locator = AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))

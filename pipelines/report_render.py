@@ -71,6 +71,13 @@ def _run_line(report: TopicReport) -> str:
     return f"Topic run {report.run.run_id} ({report.run.created_at or 'time unknown'}), {report.run.topic_count} topics."
 
 
+def _volume_line(report: TopicReport) -> str:
+    return (
+        f"Comments in topics: {report.total_volume} (previous period {report.previous_total_volume}); "
+        f"{report.unassigned_volume} more matched no topic."
+    )
+
+
 def _change_text(section: TopicSection) -> str:
     if section.change_pct is None:
         return "new" if section.volume else "–"
@@ -122,7 +129,7 @@ def _md_cell(text: str) -> str:
 
 def _markdown(report: TopicReport) -> str:
     lines = [f"# {_title(report)}", "", _period_line(report), "", _run_line(report), ""]
-    lines += [f"Comments in topics: {report.total_volume} (previous period {report.previous_total_volume}).", ""]
+    lines += [_volume_line(report), ""]
     lines += [f"> {_md_cell(note)}" for note in report.notes]
     if report.notes:
         lines.append("")
@@ -148,9 +155,9 @@ def _markdown(report: TopicReport) -> str:
             lines.append("")
     lines += ["## Alerts", ""]
     if report.alerts:
-        lines += ["| Detected | Kind | Severity | Topic | Explanation |", "|---|---|---|---|---|"]
+        lines += ["| Day | Kind | Severity | Topic | Explanation |", "|---|---|---|---|---|"]
         lines += [
-            f"| {a.detected_at or ''} | {a.kind} | {a.severity} | {a.topic_key or '–'} | {_md_cell(a.explanation)} |"
+            f"| {a.day.isoformat()} | {a.kind} | {a.severity} | {a.topic_key or '–'} | {_md_cell(a.explanation)} |"
             for a in report.alerts
         ]
     else:
@@ -174,7 +181,7 @@ def _html(report: TopicReport) -> str:
         "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
         f"<title>{e(_title(report))}</title><style>{_STYLE}</style></head><body>",
         f"<h1>{e(_title(report))}</h1>", f"<p>{e(_period_line(report))}</p>", f"<p>{e(_run_line(report))}</p>",
-        f"<p>Comments in topics: {report.total_volume} (previous period {report.previous_total_volume}).</p>",
+        f"<p>{e(_volume_line(report))}</p>",
     ]
     parts += [f'<p class="note">{e(note)}</p>' for note in report.notes]
     if report.topics:
@@ -203,9 +210,9 @@ def _html(report: TopicReport) -> str:
         parts.append("</section>")
     parts.append("<h2>Alerts</h2>")
     if report.alerts:
-        parts.append("<table><tr><th>Detected</th><th>Kind</th><th>Severity</th><th>Topic</th><th>Explanation</th></tr>")
+        parts.append("<table><tr><th>Day</th><th>Kind</th><th>Severity</th><th>Topic</th><th>Explanation</th></tr>")
         parts += [
-            f"<tr><td>{e(a.detected_at or '')}</td><td>{e(a.kind)}</td><td>{e(a.severity)}</td>"
+            f"<tr><td>{e(a.day.isoformat())}</td><td>{e(a.kind)}</td><td>{e(a.severity)}</td>"
             f"<td>{e(a.topic_key or '–')}</td><td>{e(a.explanation)}</td></tr>"
             for a in report.alerts
         ]

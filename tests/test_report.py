@@ -7,8 +7,10 @@ import csv
 import io
 import json
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+import pandas as pd
 import pytest
 
 from pipelines.report import (
@@ -21,9 +23,17 @@ from pipelines.report import (
     TopicReport,
     TopicSection,
     VolumePoint,
+    build_topic_report,
     render_report,
     validate_period,
 )
+from pipelines.settings import Settings
+from store import Store
+from store import alerts as store_alerts
+from store import forecasts as store_forecasts
+from store import topics as store_topics
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
 START = date(2026, 3, 1)
 END = date(2026, 3, 8)
@@ -35,6 +45,7 @@ def hand_built_report(*, with_forecast: bool = True, with_alerts: bool = True) -
         reason="Prophet lost the backtest",
         interval_width=0.8,
         points=[ForecastPoint(END + timedelta(days=i), 12.0, 8.0, 16.0) for i in range(3)],
+        asof=[ForecastPoint(START + timedelta(days=i), 9.0, 6.0, 13.0) for i in range(7)],
         backtest={"prophet": {"mae": 3.1, "smape": 0.4, "mase": 1.2}, "seasonal_naive": {"mae": 2.0, "mase": 0.9}},
     )
     section = TopicSection(
@@ -51,11 +62,11 @@ def hand_built_report(*, with_forecast: bool = True, with_alerts: bool = True) -
         forecast=forecast if with_forecast else None,
         alert_count=1 if with_alerts else 0,
     )
-    alerts = [AlertItem("surge", "high", "t0001", "2026-03-04T09:00:00+00:00", "Far above the forecast.", 3.2)]
+    alerts = [AlertItem("surge", "high", "t0001", date(2026, 3, 4), "Far above the forecast.", 3.2)]
     return TopicReport(
         start=START, end=END, previous_start=START - timedelta(days=7), timezone="Asia/Ho_Chi_Minh",
         generated_at="2026-03-08T00:00:00+00:00", run=RunInfo("r1", "2026-02-28T00:00:00+00:00", 1),
-        total_volume=100, previous_total_volume=60, topics=[section], alerts=alerts if with_alerts else [],
+        total_volume=100, previous_total_volume=60, unassigned_volume=5, topics=[section], alerts=alerts if with_alerts else [],
     )
 
 
@@ -120,3 +131,144 @@ def test_period_validation_names_the_field(start: date, end: date, field: str) -
     with pytest.raises(ReportError) as caught:
         validate_period(start, end)
     assert caught.value.field == field
+
+
+# ---- built from a seeded store ----------------------------------------------------------------
+
+PERIOD_START = date(2026, 3, 8)
+PERIOD_END = date(2026, 3, 15)   # exclusive: a week, compared with 1–7 March
+
+
+def seed_store(store: Store, *, forecast: bool = True, alerts: bool = True) -> None:
+    """Three topics over two weeks (local time, UTC+7), written through the store's own functions.
+
+    t0001: 2 a day in the previous week, 3 a day in the report's week (+50%).
+    t0002: nothing before, 1 a day now (new). t0003: 1 a day before, nothing now (-100%).
+    Two comments in the week match no topic. One t0001 comment at 01:30 local on 8 March is still
+    7 March in UTC: it must count in the report's week.
+    """
+    rows: list[tuple[str | None, datetime, str]] = []
+    for offset in range(14):
+        day = date(2026, 3, 1) + timedelta(days=offset)
+        noon = datetime.combine(day, datetime.min.time(), LOCAL) + timedelta(hours=12)
+        current = day >= PERIOD_START
+        for i in range(3 if current else 2):
+            if not (current and day == PERIOD_START and i == 0):
+                rows.append(("t0001", noon + timedelta(minutes=i), f"Giá xăng tăng ngày {day} số {i}"))
+        rows.append(("t0002" if current else "t0003", noon, f"{'Tắc đường' if current else 'Bão số'} ngày {day}"))
+    rows.append(("t0001", datetime(2026, 3, 7, 18, 30, tzinfo=UTC), "Giá xăng tăng lúc nửa đêm"))
+    rows += [(None, datetime(2026, 3, 9, 5, tzinfo=UTC), "spam spam"), (None, datetime(2026, 3, 10, 5, tzinfo=UTC), "???")]
+    with store.transaction() as cur:
+        ids = [
+            cur.execute(
+                "INSERT INTO comments (batch_id, source, created_at, text, text_hash, lang)"
+                " VALUES (1, 'test', ?, ?, md5(?), 'vi') RETURNING id",
+                [created, text, text],
+            ).fetchone()[0]
+            for _, created, text in rows
+        ]
+    members = {key: [cid for cid, (k, _, _) in zip(ids, rows) if k == key] for key in ("t0001", "t0002", "t0003")}
+    labels = {"t0001": "giá xăng", "t0002": "tắc đường", "t0003": "bão"}
+    keys = store_topics.new_topic_keys(store, 3)
+    assert keys == ["t0001", "t0002", "t0003"]
+    run_id = store_topics.start_run(store, {"seeded": True})
+    store_topics.write_run(
+        store, run_id,
+        run={"n_comments": len(rows), "n_topics": 3},
+        topics=[
+            {"topic_key": key, "topic_index": n, "label": labels[key], "size": len(members[key]),
+             "keywords": [{"word": w, "weight": 0.5} for w in labels[key].split()],
+             "representative_ids": members[key][:4], "min_similarity": 0.3, "centroid": [1.0, 0.0]}
+            for n, key in enumerate(keys)
+        ],
+        lineage=[],
+        assignments=pd.DataFrame(
+            [(cid, key, 0.9) for cid, (key, _, _) in zip(ids, rows)], columns=["comment_id", "topic_key", "similarity"]
+        ),
+    )
+    if forecast:
+        ahead = pd.DataFrame({"ds": pd.date_range("2026-03-15", periods=5), "yhat": 3.0, "lower": 1.5, "upper": 4.5})
+        asof = pd.DataFrame({"ds": pd.date_range("2026-03-08", periods=7), "yhat": 2.5, "lower": 1.0, "upper": 4.0})
+        store_forecasts.write_run(
+            store, started_at=datetime.now(UTC), series=1, skipped=0, settings={},
+            results=[{
+                "topic_key": "t0001", "freq": "D", "fingerprint": "f", "history_start": date(2026, 3, 1),
+                "history_end": date(2026, 3, 14), "observations": 14, "chosen_model": "seasonal_naive",
+                "reason": "seasonal naive beat Prophet in the backtest", "interval_width": 0.8,
+                "points": ahead, "asof": asof,
+                "scores": [{"model": "prophet", "mae": 1.2, "smape": 30.0, "mase": 1.1, "folds": 3},
+                           {"model": "seasonal_naive", "mae": 0.9, "smape": 25.0, "mase": 0.8, "folds": 3}],
+            }],
+        )
+    if alerts:
+        store_alerts.put_alerts(store, [
+            {"kind": "surge", "topic_key": "t0001", "day": date(2026, 3, 10), "severity": "high", "score": 3.0,
+             "numbers": {"actual": 9, "upper": 4}, "explanation": "t0001 had 9 comments, above the 4 expected.",
+             "dedup_key": "surge:t0001:2026-03-10"},
+            {"kind": "emerging", "topic_key": "t0002", "day": date(2026, 3, 1), "severity": "low", "score": 1.0,
+             "numbers": {}, "explanation": "Before the period.", "dedup_key": "emerging:t0002:2026-03-01"},
+        ])
+
+
+def test_report_figures_from_the_store(settings: Settings, store: Store) -> None:
+    seed_store(store)
+    report = build_topic_report(settings, store, start=PERIOD_START, end=PERIOD_END)
+
+    assert report.previous_start == date(2026, 3, 1)
+    assert [t.topic_key for t in report.topics] == ["t0001", "t0002", "t0003"]
+    fuel, traffic, storm = report.topics
+    assert (fuel.volume, fuel.previous_volume, fuel.change_pct) == (21, 14, 50.0)
+    assert (traffic.volume, traffic.previous_volume, traffic.change_pct) == (7, 0, None)
+    assert (storm.volume, storm.previous_volume, storm.change_pct) == (0, 7, -100.0)
+    assert (report.total_volume, report.previous_total_volume, report.unassigned_volume) == (28, 21, 2)
+    assert fuel.share_pct == 75.0
+    assert [p.y for p in fuel.daily] == [3] * 7 and fuel.daily[0].ds == PERIOD_START
+    assert fuel.keywords == ["giá", "xăng"] and fuel.label == "giá xăng"
+    assert len(fuel.representative_comments) == 3
+    assert all(text.startswith("Giá xăng") for text in fuel.representative_comments)
+
+    assert fuel.forecast is not None and fuel.forecast.model == "seasonal_naive"
+    assert [p.ds for p in fuel.forecast.points][0] == date(2026, 3, 15)
+    assert len(fuel.forecast.asof) == 7
+    assert fuel.forecast.backtest["prophet"] == {"mae": 1.2, "smape": 30.0, "mase": 1.1}
+    assert traffic.forecast is None and "2 of 3 topics have no forecast yet." in report.notes
+
+    assert [(a.kind, a.topic_key, a.day) for a in report.alerts] == [("surge", "t0001", date(2026, 3, 10))]
+    assert (fuel.alert_count, traffic.alert_count) == (1, 0)
+
+
+def test_top_n_keeps_the_largest_topics(settings: Settings, store: Store) -> None:
+    seed_store(store)
+    report = build_topic_report(settings, store, start=PERIOD_START, end=PERIOD_END, top_n=1)
+    assert [t.topic_key for t in report.topics] == ["t0001"]
+    assert report.total_volume == 28
+
+
+def test_empty_store_reports_that_no_run_exists(settings: Settings, store: Store) -> None:
+    report = build_topic_report(settings, store, start=PERIOD_START, end=PERIOD_END)
+    assert report.run is None and report.topics == []
+    assert any("No topic run yet" in note for note in report.notes)
+    for fmt in FORMATS:
+        assert render_report(report, fmt)
+
+
+def test_no_forecast_and_no_alerts_are_notes(settings: Settings, store: Store) -> None:
+    seed_store(store, forecast=False, alerts=False)
+    report = build_topic_report(settings, store, start=PERIOD_START, end=PERIOD_END)
+    assert all(t.forecast is None for t in report.topics)
+    assert report.alerts == []
+    assert any("No forecast yet" in note for note in report.notes)
+    html = render_report(report, "html")
+    assert html.count("<svg") == 3 and "No alerts in this period." in html
+
+
+def test_every_format_from_the_store_has_its_chart(settings: Settings, store: Store) -> None:
+    seed_store(store)
+    report = build_topic_report(settings, store, start=PERIOD_START, end=PERIOD_END)
+    assert render_report(report, "html").count("<svg") == 3
+    assert render_report(report, "md").count("](data:image/svg+xml;base64,") == 3
+    rows = list(csv.DictReader(io.StringIO(render_report(report, "csv"))))
+    assert [(r["topic_key"], r["change_pct"]) for r in rows] == [("t0001", "50.0"), ("t0002", ""), ("t0003", "-100.0")]
+    data = json.loads(render_report(report, "json"))
+    assert data["topics"][0]["forecast"]["model"] == "seasonal_naive"
+    assert "author" not in json.dumps(data)
