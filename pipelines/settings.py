@@ -84,7 +84,7 @@ class AlertSettings(BaseModel):
     scan_days: int = Field(21, gt=0, description="Days back from the latest day that each run checks.")
     recent_days: int = Field(7, gt=0, description="Window judged for emerging topics and unassigned growth.")
     baseline_days: int = Field(28, gt=0, description="Window before the recent one that it is compared with.")
-    cooldown_days: int = Field(14, ge=0, description="A topic's emerging/fading/unassigned alert is not repeated within this.")
+    cooldown_days: int = Field(30, ge=0, description="Days within which a topic's emerging/fading alert (or the unassigned one) is not repeated.")
     emerging_min_count: int = Field(30, gt=0, description="Comments in the recent window for a topic to be emerging.")
     emerging_max_baseline: float = Field(2.0, ge=0, description="Daily mean before, at most, for 'new or tiny'.")
     emerging_min_growth: float = Field(4.0, gt=1, description="(recent median + 1) / (baseline mean + 1), at least.")
