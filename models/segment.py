@@ -14,7 +14,7 @@ import logging
 import math
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from sklearn.feature_extraction.text import CountVectorizer
 
@@ -26,6 +26,7 @@ _VIETNAMESE_LETTER = re.compile(
 # A token starts with a letter and may hold letters, digits, '_' (joined syllables), '-' and "'".
 _TOKEN = re.compile(r"[^\W\d_](?:[\w'-]*\w)?")
 _SYLLABLE = re.compile(r"[^\W_]+")
+_CLAUSE_BREAK = re.compile(r"[.,!?;:()\[\]{}\"“”…|/\\]+")
 
 
 def segment(text: str) -> str:
@@ -59,6 +60,10 @@ def syllables(term: str) -> tuple[str, ...]:
     return tuple(_SYLLABLE.findall(term.lower()))
 
 
+# stopwords-iso's Vietnamese list has a few nouns that carry topics ("giá nhà": house prices).
+_TOPICAL_WORDS = frozenset({"nhà", "bài"})
+
+
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """Vietnamese and English stop words from stopwords-iso, in segmented form ('bởi_vì')."""
@@ -70,7 +75,7 @@ def stop_words() -> frozenset[str]:
         if parts:
             words.add("_".join(parts))
             words.update(parts)
-    return frozenset(words)
+    return frozenset(words - _TOPICAL_WORDS)
 
 
 def document_frequency_limits(n_docs: int, min_df: int | None = None, max_df: float = 0.5) -> tuple[int, float]:
@@ -87,6 +92,27 @@ def document_frequency_limits(n_docs: int, min_df: int | None = None, max_df: fl
     return min(min_df, max(1, n_docs // 2)), max_df
 
 
+def keyword_terms(segmented: str, ngram_max: int = 2) -> list[str]:
+    """Candidate keywords of one segmented comment: words and runs of adjacent words, no stop word.
+
+    N-grams are built from words that are next to each other in the comment and contain no stop
+    word; sklearn's own n-grams are built after removing stop words and so join words that were
+    never adjacent ("the rent is getting worse" would give "rent worse").
+    """
+    stops = stop_words()
+    terms: list[str] = []
+    grams: list[str] = []
+    for clause in _CLAUSE_BREAK.split(segmented):
+        words = tokens(clause)
+        keep = [word not in stops for word in words]
+        terms.extend(word for word, ok in zip(words, keep) if ok)
+        for n in range(2, ngram_max + 1):
+            for start in range(len(words) - n + 1):
+                if all(keep[start:start + n]):
+                    grams.append(" ".join(words[start:start + n]))
+    return terms + grams
+
+
 def corpus_vectorizer(
     segmented_docs: Sequence[str], *, min_df: int | None = None, max_df: float = 0.5, ngram_max: int = 2
 ) -> tuple[CountVectorizer, object]:
@@ -94,21 +120,13 @@ def corpus_vectorizer(
 
     BERTopic fits its vectorizer on one joined document per topic, where ``min_df``/``max_df``
     would count topics, not comments. So the vocabulary is chosen here, on the comments, and the
-    returned vectorizer carries it fixed. The doc-term matrix is kept for NPMI coherence.
+    returned vectorizer carries it fixed. The doc-term matrix (0/1) is returned for diagnostics.
 
     Raises ValueError when no word survives the rules (too few or too short comments).
     """
     low, high = document_frequency_limits(len(segmented_docs), min_df, max_df)
-    fitting = CountVectorizer(
-        tokenizer=tokens,
-        token_pattern=None,
-        lowercase=False,
-        stop_words=sorted(stop_words()),
-        ngram_range=(1, ngram_max),
-        min_df=low,
-        max_df=high,
-        binary=True,
-    )
+    fitting = CountVectorizer(analyzer=partial(keyword_terms, ngram_max=ngram_max), min_df=low, max_df=high,
+                              binary=True)
     try:
         doc_terms = fitting.fit_transform(segmented_docs)
     except ValueError as exc:
@@ -122,15 +140,5 @@ def corpus_vectorizer(
 
 
 def keyword_vectorizer(vocabulary: dict[str, int], *, ngram_max: int = 2) -> CountVectorizer:
-    """The vectorizer BERTopic counts topic keywords with: our tokenizer and a fixed vocabulary.
-
-    It drops the same stop words as the corpus vectorizer, so its 2-grams are the same ones.
-    """
-    return CountVectorizer(
-        tokenizer=tokens,
-        token_pattern=None,
-        lowercase=False,
-        stop_words=sorted(stop_words()),
-        ngram_range=(1, ngram_max),
-        vocabulary=vocabulary,
-    )
+    """The vectorizer BERTopic counts topic keywords with: the same analyzer, a fixed vocabulary."""
+    return CountVectorizer(analyzer=partial(keyword_terms, ngram_max=ngram_max), vocabulary=vocabulary)

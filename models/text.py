@@ -215,7 +215,7 @@ _EN_WORDS = frozenset(
     having her here hers him his how i if into is it its just more most my nor not now of off
     once only or other our out over own same she should some such than that their them then
     there these they this those through too under until up very was we were what when where
-    which while who whom why will with would you your yours people price prices really think
+    which while who whom why will with would you your yours people price prices really think the to in on
     good bad great please know get got like want need new time year today still even much
     many make made going government high higher low why because every again never always
     fuel school hospital traffic fees fine fines law land flood power outage scam scams
