@@ -6,12 +6,17 @@ import base64
 import csv
 import io
 import json
+import logging
 import re
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from pipelines.report import (
     FORMATS,
@@ -28,10 +33,13 @@ from pipelines.report import (
     validate_period,
 )
 from pipelines.settings import Settings
+from service.app import create_app
+from service.cli import app as cli_app
 from store import Store
 from store import alerts as store_alerts
 from store import forecasts as store_forecasts
 from store import topics as store_topics
+from store.keys import ROLES, create_key
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -272,3 +280,98 @@ def test_every_format_from_the_store_has_its_chart(settings: Settings, store: St
     data = json.loads(render_report(report, "json"))
     assert data["topics"][0]["forecast"]["model"] == "seasonal_naive"
     assert "author" not in json.dumps(data)
+
+
+# ---- the command line and the HTTP route ------------------------------------------------------
+
+@pytest.fixture
+def seeded_settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Settings]:
+    """A seeded store file, closed again, found by the CLI through TOPICPULSE_DATA_DIR.
+
+    The CLI points the root logger at the runner's stderr, which closes after the call; the
+    handlers are put back so later tests do not log into a closed stream.
+    """
+    with Store(settings.store_path) as store:
+        seed_store(store)
+    monkeypatch.setenv("TOPICPULSE_DATA_DIR", str(settings.data_dir))
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield settings
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_cli_writes_the_report_file(seeded_settings: Settings, tmp_path: Path) -> None:
+    out = tmp_path / "reports" / "week.html"
+    result = CliRunner().invoke(cli_app, ["report", "--from", "2026-03-08", "--to", "2026-03-15", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "wrote html report" in result.output
+    text = out.read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and text.count("<svg") == 3
+
+
+def test_cli_prints_csv_to_stdout(seeded_settings: Settings) -> None:
+    result = CliRunner().invoke(cli_app, ["report", "--from", "2026-03-08", "--to", "2026-03-15", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1].startswith("1,t0001,giá xăng,")
+
+
+def test_cli_refuses_a_reversed_period_naming_the_option(seeded_settings: Settings) -> None:
+    result = CliRunner().invoke(cli_app, ["report", "--from", "2026-03-15", "--to", "2026-03-08"])
+    assert result.exit_code == 2
+    assert "--to" in result.output and "must be after" in result.output
+
+
+@pytest.fixture
+def api(settings: Settings) -> Iterator[tuple[TestClient, dict[str, dict[str, str]]]]:
+    """The real app on a seeded store, and X-API-Key headers for each role."""
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        store = client.app.state.store
+        seed_store(store)
+        yield client, {role: {"X-API-Key": create_key(store, role, role)[1]} for role in ROLES}
+
+
+@pytest.mark.parametrize(
+    ("fmt", "media_type", "chart"),
+    [("md", "text/markdown", "data:image/svg+xml;base64,"), ("html", "text/html", "<svg"),
+     ("csv", "text/csv", None), ("json", "application/json", None)],
+)
+def test_route_serves_each_format_with_its_media_type(api, fmt: str, media_type: str, chart: str | None) -> None:
+    client, headers = api
+    response = client.get(
+        "/api/v1/reports/topics", params={"from": "2026-03-08", "to": "2026-03-15", "format": fmt},
+        headers=headers["analyst"],
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].split(";")[0] == media_type
+    if chart:
+        assert response.text.count(chart) == 3
+    if fmt == "json":
+        assert [t["topic_key"] for t in response.json()["topics"]] == ["t0001", "t0002", "t0003"]
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"from": "2026-03-15", "to": "2026-03-08"}, "to"),
+        ({"from": "2026-13-01", "to": "2026-03-08"}, "from"),
+        ({"from": "2026-03-01", "to": "yesterday"}, "to"),
+        ({"to": "2026-03-08"}, "from"),
+        ({"from": "2020-01-01", "to": "2026-03-08"}, "to"),
+        ({"from": "2026-03-01", "to": "2026-03-08", "format": "pdf"}, "format"),
+        ({"from": "2026-03-01", "to": "2026-03-08", "top": "0"}, "top"),
+    ],
+)
+def test_route_rejects_bad_input_naming_the_field(api, params: dict[str, str], field: str) -> None:
+    client, headers = api
+    response = client.get("/api/v1/reports/topics", params=params, headers=headers["analyst"])
+    assert response.status_code == 422
+    assert field in response.json()["detail"]
+
+
+def test_route_needs_an_analyst_key(api) -> None:
+    client, headers = api
+    params = {"from": "2026-03-08", "to": "2026-03-15"}
+    assert client.get("/api/v1/reports/topics", params=params).status_code == 401
+    assert client.get("/api/v1/reports/topics", params=params, headers=headers["reader"]).status_code == 403
+    assert client.get("/api/v1/reports/topics", params=params, headers=headers["admin"]).status_code == 200
