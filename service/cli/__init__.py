@@ -39,6 +39,10 @@ from service.cli import report as _report  # noqa: E402
 
 app.command("ingest")(_ingest.ingest)
 
+from service.cli import demo as _demo  # noqa: E402
+
+app.command("demo")(_demo.demo)
+
 app.command("report")(_report.report)
 
 from service.cli import scheduler as _scheduler  # noqa: E402

@@ -1,0 +1,22 @@
+"""``topicpulse demo``: the seeded end-to-end demo on synthetic comments."""
+
+from __future__ import annotations
+
+import typer
+
+from pipelines.demo import run_demo
+from service.cli.common import open_store, settings_of
+
+
+def demo(ctx: typer.Context) -> None:
+    """Generate the demo comments into data/demo/, run every pipeline stage on them, print a summary.
+
+    Safe to re-run: the files are the same bytes each time and are not ingested twice.
+
+    Example: topicpulse demo
+    """
+    settings = settings_of(ctx)
+    with open_store(settings) as store:
+        summary = run_demo(settings, store)
+    for line in summary.lines():
+        typer.echo(line)
