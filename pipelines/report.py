@@ -278,4 +278,6 @@ def _points_between(points: list[dict], first: date, stop: date) -> list[Forecas
 
 
 def _iso(value: object) -> str | None:
-    return value.isoformat() if isinstance(value, (date, datetime)) else None
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    return value.isoformat() if isinstance(value, date) else None

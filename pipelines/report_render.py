@@ -25,10 +25,11 @@ if TYPE_CHECKING:
 FORMATS = ("md", "html", "csv", "json")
 MEDIA_TYPES = {"md": "text/markdown", "html": "text/html", "csv": "text/csv", "json": "application/json"}
 """Media type per format; all text is UTF-8."""
+_METRIC_NAMES = {"mae": "MAE", "smape": "sMAPE", "mase": "MASE"}
 CSV_COLUMNS = (
     "rank", "topic_key", "label", "keywords", "volume", "previous_volume", "change_pct", "share_pct",
-    "alerts", "forecast_model", "forecast_reason", "forecast_days", "forecast_total",
-    "forecast_lower_total", "forecast_upper_total", "backtest_mase",
+    "alerts", "forecast_model", "forecast_reason", "forecast_days", "forecast_sum",
+    "forecast_lower_sum", "forecast_upper_sum", "backtest_mase",
 )
 
 
@@ -85,27 +86,30 @@ def _change_text(section: TopicSection) -> str:
 
 
 def _forecast_text(forecast: ForecastSummary | None) -> str:
+    """One paragraph: which model, why, what it expects, and how it did in the backtest.
+
+    The expected range adds up the daily interval bounds, a deliberately wide range for the total.
+    """
     if forecast is None:
         return "No forecast yet."
-    width = f"{forecast.interval_width:.0%} interval" if forecast.interval_width else "interval"
-    text = f"Model: {forecast.model}"
-    if forecast.reason:
-        text += f" ({forecast.reason})"
+    text = f"Forecast by {forecast.model}" + (f": {forecast.reason}." if forecast.reason else ".")
     if forecast.points:
+        width = f"{forecast.interval_width:.0%} " if forecast.interval_width else ""
+        first, last = forecast.points[0].ds.isoformat(), forecast.points[-1].ds.isoformat()
         text += (
-            f". Next {len(forecast.points)} days in view: {_total(forecast, 'yhat'):.0f} comments expected, "
-            f"{width} {_total(forecast, 'lower'):.0f}–{_total(forecast, 'upper'):.0f}"
+            f" {first} to {last}: {_total(forecast, 'yhat'):.0f} comments expected (daily {width}bounds add up "
+            f"to {_total(forecast, 'lower'):.0f}–{_total(forecast, 'upper'):.0f})."
         )
     else:
-        text += ". No forecast points fall in or just after this period"
+        text += " It has no points in or just after this period."
     backtest = _backtest_text(forecast)
-    return text + (f". Backtest: {backtest}." if backtest else ".")
+    return text + (f" Backtest: {backtest}." if backtest else "")
 
 
 def _backtest_text(forecast: ForecastSummary) -> str:
     parts = []
     for model, figures in sorted(forecast.backtest.items()):
-        shown = ", ".join(f"{name.upper()} {value:.2f}" for name, value in figures.items() if value is not None)
+        shown = ", ".join(f"{_METRIC_NAMES.get(name, name)} {value:.2f}" for name, value in figures.items() if value is not None)
         if shown:
             parts.append(f"{model} {shown}")
     return "; ".join(parts)
@@ -146,7 +150,7 @@ def _markdown(report: TopicReport) -> str:
         lines += [f"### {section.rank}. {section.topic_key} — {_md_cell(section.label)}", ""]
         lines += [f"Keywords: {_md_cell(', '.join(section.keywords)) or '–'}", ""]
         lines += [f"Volume {section.volume} (previous {section.previous_volume}, {_change_text(section)}).", ""]
-        lines += [f"Forecast: {_md_cell(_forecast_text(section.forecast))}", ""]
+        lines += [_md_cell(_forecast_text(section.forecast)), ""]
         chart = svg_data_uri(volume_chart_svg(section))
         lines += [f"![Daily volume of {section.topic_key} with forecast band]({chart})", ""]
         if section.representative_comments:
@@ -200,7 +204,7 @@ def _html(report: TopicReport) -> str:
             f'<section id="{e(section.topic_key)}"><h3>{section.rank}. {e(section.topic_key)} — {e(section.label)}</h3>',
             f"<p>Keywords: {e(', '.join(section.keywords)) or '–'}</p>",
             f"<p>Volume {section.volume} (previous {section.previous_volume}, {e(_change_text(section))}).</p>",
-            f"<p>Forecast: {e(_forecast_text(section.forecast))}</p>",
+            f"<p>{e(_forecast_text(section.forecast))}</p>",
             f"<figure>{volume_chart_svg(section)}<figcaption>Daily volume of {e(section.topic_key)} "
             "with forecast band</figcaption></figure>",
         ]

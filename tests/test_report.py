@@ -104,7 +104,7 @@ def test_csv_has_one_row_per_topic_with_its_figures() -> None:
     row = rows[0]
     assert row["topic_key"] == "t0001" and row["volume"] == "70" and row["previous_volume"] == "50"
     assert row["change_pct"] == "40.0" and row["keywords"] == "giá_xăng; tăng"
-    assert row["forecast_model"] == "seasonal_naive" and row["forecast_total"] == "36.0"
+    assert row["forecast_model"] == "seasonal_naive" and row["forecast_sum"] == "36.0"
     assert row["backtest_mase"] == "0.9" and row["alerts"] == "1"
 
 
