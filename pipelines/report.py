@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 
 import pandas as pd
 
@@ -29,7 +30,8 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "FORMATS", "MEDIA_TYPES", "AlertItem", "ForecastPoint", "ForecastSummary", "ReportError", "RunInfo",
-    "TopicReport", "TopicSection", "VolumePoint", "build_topic_report", "render_report", "validate_period",
+    "TopicReport", "TopicSection", "VolumePoint", "build_topic_report", "format_for_path", "render_report",
+    "validate_period", "write_report",
 ]
 
 MAX_SPAN_DAYS = 366
@@ -39,6 +41,7 @@ MAX_TOP_N = 50
 KEYWORDS = 10
 REPRESENTATIVE_COMMENTS = 3
 MAX_ALERTS = 500
+_SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 
 
 class ReportError(ValueError):
@@ -175,6 +178,28 @@ def build_topic_report(settings: Settings, store: Store, *, start: date, end: da
         _add_topics(report, settings, store, run["run_id"], topics, top_n=top_n)
     _add_alerts(report, store)
     log.info("built topic report %s..%s: %d topics, %d alerts", start, end, len(report.topics), len(report.alerts))
+    return report
+
+
+def format_for_path(path: Path) -> str:
+    """The report format a file name asks for by its suffix; Markdown when it names none."""
+    return _SUFFIX_FORMATS.get(path.suffix.lower(), "md")
+
+
+def write_report(settings: Settings, store: Store, path: Path, *, start: date, end: date,
+                 fmt: str | None = None, top_n: int = 10) -> TopicReport:
+    """Build the report and write it to ``path`` (format from ``fmt``, else from the suffix).
+
+    The file is written whole or not at all (a temporary file renamed into place), so a reader
+    never sees half a report.
+    """
+    report = build_topic_report(settings, store, start=start, end=end, top_n=top_n)
+    text = render_report(report, fmt or format_for_path(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+    log.info("wrote topic report %s..%s to %s", start, end, path)
     return report
 
 

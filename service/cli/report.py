@@ -8,11 +8,8 @@ from pathlib import Path
 
 import typer
 
-from pipelines.report import ReportError, build_topic_report, render_report
+from pipelines.report import ReportError, build_topic_report, format_for_path, render_report, write_report
 from service.cli.common import open_store, settings_of
-
-
-_SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 
 
 class ReportFormat(str, Enum):
@@ -34,25 +31,20 @@ def report(
 ) -> None:
     """Write the topic report for [--from, --to): top topics, change against the previous period,
     representative comments, forecasts and alerts. Markdown and HTML are single files with their
-    SVG charts embedded.
+    SVG charts embedded (inline <svg> in HTML, data: URIs in Markdown).
 
     Example: topicpulse report --from 2026-03-01 --to 2026-03-08 -o week.html
     """
     settings = settings_of(ctx)
-    chosen = (fmt.value if fmt else None) or _format_from_suffix(output)
+    chosen = fmt.value if fmt else (format_for_path(output) if output else "md")
+    first, stop = start.date(), end.date()
     with open_store(settings) as store:
         try:
-            built = build_topic_report(settings, store, start=start.date(), end=end.date(), top_n=top)
+            if output is None:
+                built = build_topic_report(settings, store, start=first, end=stop, top_n=top)
+                typer.echo(render_report(built, chosen), nl=False)
+                return
+            built = write_report(settings, store, output, start=first, end=stop, fmt=chosen, top_n=top)
         except ReportError as exc:
             raise typer.BadParameter(str(exc), param_hint=f"--{exc.field}") from exc
-    text = render_report(built, chosen)
-    if output is None:
-        typer.echo(text, nl=False)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
-    typer.echo(f"wrote {chosen} report for {start.date()} to {end.date()} ({len(built.topics)} topics) to {output}")
-
-
-def _format_from_suffix(output: Path | None) -> str:
-    return _SUFFIX_FORMATS.get(output.suffix.lower(), "md") if output else "md"
+    typer.echo(f"wrote {chosen} report for {first} to {stop} ({len(built.topics)} topics) to {output}")
