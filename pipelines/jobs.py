@@ -145,22 +145,29 @@ def _forecast(settings: Settings, store: Store, job: JobContext) -> dict[str, An
     report = forecast_topics(settings, store)
     job.progress(0.9, "detecting alerts")
     alerts = detect_alerts(settings, store)
-    by_kind = Counter(str(getattr(alert, "kind", "alert")) for alert in alerts)
+    by_kind = Counter(alert.kind for alert in alerts)
     return {"forecast": report_counts(report), "alerts": {"count": len(alerts), "by_kind": dict(by_kind)}}
 
 
-def _sequence(*steps: tuple[str, JobFunction]) -> JobFunction:
-    """A job made of other jobs' functions run in order; its counts are keyed by step."""
+def _refit(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
+    """Embed new comments, re-fit topics and re-forecast, loading the embedding model once."""
+    embedder = load_stage("pipelines.embed", "load_embedder")(settings)
+    embed_comments = load_stage("pipelines.embed", "embed_comments")
+    run_topics = load_stage("pipelines.topics", "run_topics")
+    job.step(0, 3).progress(0.0, "embed (1/3)")
+    counts = {"embed": report_counts(embed_comments(settings, store, embedder))}
+    job.step(1, 3).progress(0.0, "topics (2/3)")
+    counts["topics"] = report_counts(run_topics(settings, store, embedder))
+    counts["forecast"] = _forecast(settings, store, job.step(2, 3))
+    return counts
 
-    def run(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
-        counts: dict[str, Any] = {}
-        for index, (name, function) in enumerate(steps):
-            step = job.step(index, len(steps))
-            step.progress(0.0, f"{name} ({index + 1}/{len(steps)})")
-            counts[name] = function(settings, store, step)
-        return counts
 
-    return run
+def _nightly(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
+    """Assign the comments that arrived since the topic run, then re-forecast and look for alerts."""
+    job.step(0, 2).progress(0.0, "assign (1/2)")
+    counts = {"assign": _assign(settings, store, job.step(0, 2))}
+    counts["forecast"] = _forecast(settings, store, job.step(1, 2))
+    return counts
 
 
 def ingest_inbox(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
@@ -248,8 +255,8 @@ JOB_KINDS: Mapping[str, JobFunction] = MappingProxyType(
         "topics": _topics,
         "assign": _assign,
         "forecast": _forecast,
-        "nightly": _sequence(("assign", _assign), ("forecast", _forecast)),
-        "refit": _sequence(("embed", _embed), ("topics", _topics), ("forecast", _forecast)),
+        "nightly": _nightly,
+        "refit": _refit,
     }
 )
 
@@ -259,7 +266,7 @@ STAGES: Mapping[str, frozenset[str]] = MappingProxyType(
     {
         "ingest_inbox": frozenset({"ingest"}),
         "embed": frozenset({"embed"}),
-        "topics": frozenset({"topics"}),
+        "topics": frozenset({"embed", "topics"}),  # run_topics embeds what is missing first
         "assign": frozenset({"assign"}),
         "forecast": frozenset({"forecast"}),
         "nightly": frozenset({"assign", "forecast"}),
