@@ -15,11 +15,13 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from pipelines.jobs import recover_crashed_jobs
+from pipelines.schedule import build_scheduler
 from pipelines.settings import Settings
-from service.jobs import JobRunner
+from service.jobs import JobRunner, thread_store
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
-from service.routes import alerts, health, jobs, keys, reports
+from service.routes import alerts, comments, health, jobs, keys, reports, search, topics
+from service.routes.search import QueryEncoder
 from store import Store
 
 log = logging.getLogger(__name__)
@@ -50,13 +52,18 @@ def create_app(settings: Settings) -> FastAPI:
         runner = JobRunner(settings, store, metrics)
         app.state.store = store
         app.state.jobs = runner
-        scheduler = _start_scheduler(settings, store) if settings.schedule.enabled else None
+        scheduler = None
+        if settings.schedule.enabled:
+            scheduler_store = thread_store(store)
+            scheduler = build_scheduler(settings, scheduler_store)
+            scheduler.start()
         log.info("serving %s", settings.store_path)
         try:
             yield
         finally:
             if scheduler is not None:
-                scheduler.shutdown(wait=False)
+                await anyio.to_thread.run_sync(scheduler.shutdown)
+                scheduler_store.close()
             await anyio.to_thread.run_sync(runner.shutdown)
             store.close()
 
@@ -73,6 +80,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.settings = settings
     app.state.metrics = metrics
+    app.state.encoder = QueryEncoder(settings)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     if settings.service.cors_origins:
@@ -86,17 +94,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.service.max_body_bytes)
 
     app.include_router(health.router)
-    for module in (alerts, jobs, keys, reports):
+    for module in (comments, topics, alerts, search, jobs, keys, reports):
         app.include_router(module.router, prefix=API_PREFIX)
     return app
-
-
-def _start_scheduler(settings: Settings, store: Store):
-    from pipelines.schedule import build_scheduler
-
-    scheduler = build_scheduler(settings, store)
-    scheduler.start()
-    return scheduler
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:

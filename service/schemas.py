@@ -177,3 +177,199 @@ class ForecastPublic(BaseModel):
     created_at: datetime
     points: list[ForecastPoint]
     backtest: dict[str, BacktestScores] = Field(description="Rolling-origin backtest figures by model.")
+
+
+# Comments
+
+
+class CommentBase(BaseModel):
+    text: str = Field(description="The comment; normalised and redacted when stored.", examples=["Giá xăng tăng quá!"])
+    created_at: datetime = Field(
+        description="When it was posted (ISO 8601); without an offset it is taken in ingest.timezone.",
+        examples=["2026-02-14T08:30:00+07:00"],
+    )
+    source: str | None = Field(None, max_length=100, description="Channel or site.", examples=["facebook"])
+    external_id: str | None = Field(None, max_length=200, description="The id in the source; dedups re-sends.")
+
+
+class CommentIn(CommentBase):
+    author: str | None = Field(
+        None, max_length=200, description="Kept only as a keyed hash when ingest.author_hash_key is set; else dropped."
+    )
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CommentsIn(BaseModel):
+    comments: list[CommentIn] = Field(min_length=1, description="At most service.max_batch (1000) comments.")
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "example": {"comments": [{"text": "Giá xăng tăng quá!", "created_at": "2026-02-14T08:30:00+07:00",
+                                      "source": "facebook", "external_id": "fb-123"}]}
+        },
+    )
+
+
+class Rejection(BaseModel):
+    index: int = Field(description="Position of the comment in the request (0-based) or line in the file.")
+    reason: str
+
+
+class IngestPublic(BaseModel):
+    batch_id: int | None
+    rows_read: int
+    accepted: int
+    duplicates: int
+    rejected: int
+    rejections: list[Rejection] = Field(default_factory=list, description="Each comment turned away, and why.")
+    reasons: list[str] = Field(default_factory=list, description="The first few reasons, in words.")
+    already_ingested: bool = Field(False, description="The same file was loaded before; nothing was added.")
+
+
+class CommentPublic(CommentBase):
+    id: int
+    lang: str = Field(description="vi, en or other.")
+    topic_key: str | None = Field(None, description="The current run's topic; null when unassigned.")
+
+
+class CommentsPublic(BaseModel):
+    items: list[CommentPublic]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next (older) page.")
+
+
+# Topic runs
+
+
+class RunPublic(BaseModel):
+    run_id: int
+    status: Literal["running", "done", "failed"]
+    current: bool = Field(False, description="The run the API serves topics from.")
+    started_at: datetime
+    finished_at: datetime | None = None
+    duration_s: float | None = None
+    params: dict | None = Field(None, description="Settings and the parameters resolved for this corpus.")
+    embedding_fingerprint: str | None = None
+    data_start: datetime | None = None
+    data_end: datetime | None = None
+    n_comments: int | None = None
+    n_fitted: int | None = Field(None, description="Comments clustered (the sample).")
+    n_topics: int | None = None
+    n_unassigned: int | None = None
+    raw_outlier_share: float | None = Field(None, description="HDBSCAN noise share before outlier reduction.")
+    outlier_share: float | None = Field(None, description="Unassigned share after it.")
+    topic_diversity: float | None = None
+    npmi: float | None = Field(None, description="Topic coherence (NPMI of top keywords).")
+    stage_seconds: dict | None = None
+    error: str | None = None
+
+
+class RunsPublic(BaseModel):
+    items: list[RunPublic]
+
+
+# Topics
+
+
+class TopicBase(BaseModel):
+    topic_key: str = Field(description="Stable across runs through lineage.", examples=["t0007"])
+    label: str = Field(examples=["giá xăng / tăng giá / xăng dầu"])
+    size: int = Field(description="Comments assigned when the run fitted.")
+
+
+class TopicSummary(TopicBase):
+    keywords: list[str] = Field(description="Best first.")
+    volume: int = Field(description="Comments in the window.")
+    previous_volume: int = Field(description="Comments in the window of equal length just before it.")
+    growth: float | None = Field(description="(volume - previous) / previous; null when previous is 0.")
+    relation: str | None = Field(None, description="Lineage: match, split, merge or new.")
+
+
+class Window(BaseModel):
+    start: date
+    end: date = Field(description="Last day of the window (included).")
+
+
+class TopicsPublic(BaseModel):
+    run_id: int | None = Field(description="The current run; null before the first one.")
+    window: Window | None
+    items: list[TopicSummary]
+
+
+class Keyword(BaseModel):
+    word: str
+    weight: float
+
+
+class RepresentativeComment(BaseModel):
+    comment_id: int
+    text: str
+
+
+class VolumePoint(BaseModel):
+    ds: date = Field(description="The local day, or the Monday starting the week.")
+    y: int
+
+
+class LineageEntry(BaseModel):
+    run_id: int
+    finished_at: datetime | None = None
+    topic_key: str
+    relation: str
+    parent_run_id: int | None = None
+    parent_keys: list[str]
+    label: str
+    size: int
+    score: float | None = None
+
+
+class TopicPublic(TopicBase):
+    run_id: int
+    current: bool = Field(description="False when a later run retired this key.")
+    keywords: list[Keyword]
+    representative_comments: list[RepresentativeComment]
+    daily_volume: list[VolumePoint]
+    weekly_volume: list[VolumePoint]
+    lineage: list[LineageEntry]
+
+
+# Search and classify
+
+
+class SearchIn(BaseModel):
+    query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, examples=["giá xăng tăng"])
+    limit: int = Field(10, ge=1, le=100)
+    topic_key: str | None = Field(None, max_length=20, description="Only this topic's comments.")
+    source: str | None = Field(None, max_length=100)
+    start: datetime | None = None
+    end: datetime | None = None
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchHit(CommentPublic):
+    score: float = Field(description="Cosine similarity to the query, -1..1.")
+
+
+class SearchPublic(BaseModel):
+    model: str = Field(description="Fingerprint of the embedding model that ranked the comments.")
+    items: list[SearchHit]
+
+
+class ClassifyIn(BaseModel):
+    texts: list[str] = Field(min_length=1, max_length=100, examples=[["xăng lại tăng giá rồi"]])
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ClassificationPublic(BaseModel):
+    text: str
+    topic_key: str | None = Field(description="Null when no topic is close enough.")
+    label: str | None = None
+    similarity: float | None = None
+
+
+class ClassificationsPublic(BaseModel):
+    run_id: int
+    items: list[ClassificationPublic]

@@ -1,0 +1,156 @@
+"""Loopback load test of the HTTP API: requests/s and p50/p99 latency under 50 concurrent clients.
+
+It serves a store that holds the demo data with ``topicpulse serve`` in a child process (so the
+load generator does not share the server's GIL), then drives ``GET /topics``,
+``GET /topics/{key}`` and ``POST /search`` in turn with ``httpx`` async clients. Every request
+goes to 127.0.0.1 only; each endpoint stops after ``--requests`` requests or ``--seconds``
+seconds, whichever comes first.
+
+Usage (after ``topicpulse demo`` has filled data/, or with ``--prepare`` to run the demo here):
+
+    python bench/load.py --data-dir data [--prepare] [--clients 50] [--requests 2000] [--seconds 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+SEARCH_QUERIES = ["giá xăng tăng", "tắc đường", "học phí đại học", "bão lũ miền trung", "điện thoại mới", "Tết"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def cli(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run([sys.executable, "-c", "from service.cli import main; main()", *args],
+                          env=env, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def prepare(env: dict[str, str]) -> None:
+    """Generate, ingest, embed, fit topics and forecast the demo data into the data folder."""
+    print("preparing the demo store (topicpulse demo) ...", flush=True)
+    subprocess.run([sys.executable, "-c", "from service.cli import main; main()", "demo"], env=env, check=True)
+
+
+async def drive(base: str, token: str, name: str, request, clients: int, total: int, seconds: float) -> dict:
+    """Send ``total`` requests (or for ``seconds``) from ``clients`` concurrent clients."""
+    latencies: list[float] = []
+    errors = 0
+    sent = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": token}, limits=limits, timeout=60) as http:
+
+        async def client_loop() -> None:
+            nonlocal sent, errors
+            while sent < total and time.perf_counter() < deadline:
+                sent += 1
+                started = time.perf_counter()
+                response = await request(http, sent)
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    errors += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(client_loop() for _ in range(clients)))
+        wall = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return {
+        "endpoint": name,
+        "requests": len(ordered),
+        "errors": errors,
+        "rps": len(ordered) / wall,
+        "p50_ms": 1000 * statistics.median(ordered),
+        "p99_ms": 1000 * ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))],
+    }
+
+
+async def run(base: str, token: str, clients: int, total: int, seconds: float) -> list[dict]:
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": token}, timeout=120) as http:
+        topics = (await http.get("/api/v1/topics")).json()["items"]
+        if not topics:
+            raise SystemExit("the store has no topics; run `topicpulse demo` first or pass --prepare")
+        key = topics[0]["topic_key"]
+        warm = await http.post("/api/v1/search", json={"query": "khởi động"})  # loads the embedder once
+        warm.raise_for_status()
+
+    async def get_topics(http, n):
+        return await http.get("/api/v1/topics")
+
+    async def get_topic(http, n):
+        return await http.get(f"/api/v1/topics/{key}")
+
+    async def search(http, n):
+        return await http.post("/api/v1/search", json={"query": SEARCH_QUERIES[n % len(SEARCH_QUERIES)], "limit": 10})
+
+    return [
+        await drive(base, token, name, request, clients, total, seconds)
+        for name, request in (("GET /topics", get_topics), ("GET /topics/{key}", get_topic),
+                              ("POST /search", search))
+    ]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-dir", type=Path, default=Path("data"))
+    parser.add_argument("--prepare", action="store_true", help="Run `topicpulse demo` into --data-dir first.")
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--requests", type=int, default=2000, help="Per endpoint.")
+    parser.add_argument("--seconds", type=float, default=60.0, help="Per endpoint, at most.")
+    args = parser.parse_args()
+
+    env = {**os.environ, "TOPICPULSE_DATA_DIR": str(args.data_dir.resolve()), "HF_HUB_OFFLINE": "1"}
+    if args.prepare:
+        prepare(env)
+    created = cli(env, "keys", "create", "load-bench", "--role", "reader").strip().splitlines()
+    key_id, token = created[0].split()[2], created[-1]
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", "from service.cli import main; main()", "--log-level", "WARNING", "serve",
+         "--host", "127.0.0.1", "--port", str(port)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("the server did not start")
+            time.sleep(0.2)
+        results = asyncio.run(run(base, token, args.clients, args.requests, args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+        cli(env, "keys", "revoke", key_id)
+    print(f"# {' '.join(sys.argv)}")
+    print(f"# machine: {platform.node()}, {os.cpu_count()} CPUs, Python {platform.python_version()}; "
+          f"{args.clients} concurrent clients over loopback; the machine was shared with other work")
+    print("| endpoint | requests | errors | requests/s | p50 ms | p99 ms |")
+    print("|---|---|---|---|---|---|")
+    for row in results:
+        print(f"| {row['endpoint']} | {row['requests']} | {row['errors']} | {row['rps']:.0f} | "
+              f"{row['p50_ms']:.1f} | {row['p99_ms']:.1f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""Topics of the current run: the list with recent volume and growth, one topic in depth, its
+comments, its forecast, and the runs behind them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
+
+import pandas as pd
+from fastapi import APIRouter, Depends, HTTPException, Query
+
+from service.deps import PageSizeDep, SettingsDep, StoreDep, require_role
+from service.pagination import decode_cursor, encode_cursor
+from service.schemas import (
+    CommentPublic,
+    CommentsPublic,
+    ErrorPublic,
+    ForecastPublic,
+    RunPublic,
+    RunsPublic,
+    TopicPublic,
+    TopicsPublic,
+    TopicSummary,
+    VolumePoint,
+    Window,
+)
+from store import topics as topic_store
+from store.browse import list_comments
+from store.forecasts import topic_forecast
+
+router = APIRouter(
+    tags=["topics"],
+    dependencies=[Depends(require_role("reader"))],
+    responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}},
+)
+
+_NOT_FOUND = {404: {"model": ErrorPublic, "description": "No topic (or run) with that key."}}
+TopicSort = Literal["size", "volume", "growth", "key"]
+
+
+def _topic_or_404(store, topic_key: str) -> dict:
+    topic = topic_store.get_topic(store, topic_key)
+    if topic is None:
+        raise HTTPException(404, f"topic_key: no topic {topic_key!r}; see GET /api/v1/topics")
+    return topic
+
+
+def _points(frame: pd.DataFrame) -> list[VolumePoint]:
+    return [VolumePoint(ds=ds.date(), y=int(y)) for ds, y in zip(frame["ds"], frame["y"])]
+
+
+@router.get("/topics", response_model=TopicsPublic, summary="The current run's topics with recent volume and growth")
+def list_topics(
+    settings: SettingsDep,
+    store: StoreDep,
+    days: Annotated[int, Query(ge=1, le=366, description="Window length in days.")] = 7,
+    end: Annotated[date | None, Query(description="Last day of the window (default: the latest day with comments).")] = None,
+    sort: Annotated[TopicSort, Query(description="size, volume (in the window), growth, or key.")] = "volume",
+    min_volume: Annotated[int, Query(ge=0, description="Leave out topics with fewer comments in the window.")] = 0,
+) -> TopicsPublic:
+    """Volume counts the comments of each topic in the window of ``days`` local days ending on
+    ``end``; growth compares it with the window of equal length just before."""
+    run = topic_store.current_run(store)
+    if run is None:
+        return TopicsPublic(run_id=None, window=None, items=[])
+    tz = settings.ingest.timezone
+    volume = topic_store.topic_volume(store, freq="day", end=end, tz=tz, run_id=run["run_id"])
+    last = end or (volume["ds"].max().date() if len(volume) else date.today())
+    first = last - timedelta(days=days - 1)
+    before = first - timedelta(days=days)
+    days_of = volume["ds"].dt.date
+    in_window = volume[(days_of >= first) & (days_of <= last)].groupby("topic_key")["y"].sum()
+    previous = volume[(days_of >= before) & (days_of < first)].groupby("topic_key")["y"].sum()
+    items = []
+    for topic in topic_store.list_topics(store, run["run_id"]):
+        now, then = int(in_window.get(topic["topic_key"], 0)), int(previous.get(topic["topic_key"], 0))
+        if now < min_volume:
+            continue
+        items.append(
+            TopicSummary(
+                topic_key=topic["topic_key"],
+                label=topic["label"],
+                size=topic["size"],
+                keywords=[entry["word"] for entry in topic["keywords"]][:10],
+                volume=now,
+                previous_volume=then,
+                growth=(now - then) / then if then else None,
+                relation=topic.get("relation"),
+            )
+        )
+    order = {
+        "size": lambda t: (-t.size, t.topic_key),
+        "volume": lambda t: (-t.volume, t.topic_key),
+        "growth": lambda t: (t.growth is None, -(t.growth or 0), -t.volume, t.topic_key),
+        "key": lambda t: t.topic_key,
+    }[sort]
+    return TopicsPublic(run_id=run["run_id"], window=Window(start=first, end=last), items=sorted(items, key=order))
+
+
+@router.get("/topics/{topic_key}", response_model=TopicPublic, responses=_NOT_FOUND,
+            summary="One topic: keywords, representative comments, volume series and lineage")
+def get_topic(
+    topic_key: str,
+    settings: SettingsDep,
+    store: StoreDep,
+    start: Annotated[date | None, Query(description="First day of the volume series.")] = None,
+    end: Annotated[date | None, Query(description="Last day of the volume series (included).")] = None,
+) -> TopicPublic:
+    topic = _topic_or_404(store, topic_key)
+    tz = settings.ingest.timezone
+    series = {
+        freq: topic_store.topic_volume(store, freq=freq, start=start, end=end, topic_keys=[topic_key], tz=tz,
+                                       run_id=topic["run_id"])
+        for freq in ("day", "week")
+    }
+    return TopicPublic(
+        topic_key=topic["topic_key"],
+        label=topic["label"],
+        size=topic["size"],
+        run_id=topic["run_id"],
+        current=topic["current"],
+        keywords=topic["keywords"],
+        representative_comments=topic["representative_comments"],
+        daily_volume=_points(series["day"]),
+        weekly_volume=_points(series["week"]),
+        lineage=topic_store.topic_lineage(store, topic_key),
+    )
+
+
+@router.get("/topics/{topic_key}/comments", response_model=CommentsPublic, responses=_NOT_FOUND,
+            summary="A topic's comments, newest first, paged")
+def get_topic_comments(
+    topic_key: str,
+    store: StoreDep,
+    limit: PageSizeDep,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    cursor: str | None = None,
+) -> CommentsPublic:
+    topic = _topic_or_404(store, topic_key)
+    after = decode_cursor(cursor, tuple[datetime, int]) if cursor else None
+    rows = list_comments(store, run_id=topic["run_id"], topic_key=topic_key, start=start, end=end, after=after,
+                         limit=limit)
+    next_cursor = encode_cursor([rows[-1]["created_at"].isoformat(), rows[-1]["id"]]) if len(rows) == limit else None
+    return CommentsPublic(items=[CommentPublic(**row) for row in rows], next_cursor=next_cursor)
+
+
+@router.get("/topics/{topic_key}/forecast", response_model=ForecastPublic, responses=_NOT_FOUND,
+            summary="A topic's forecast: intervals, the chosen model and the backtest behind the choice")
+def get_topic_forecast(
+    topic_key: str,
+    store: StoreDep,
+    freq: Annotated[Literal["day", "week"], Query(description="Daily or weekly forecast.")] = "day",
+) -> ForecastPublic:
+    _topic_or_404(store, topic_key)
+    forecast = topic_forecast(store, topic_key, "D" if freq == "day" else "W")
+    if forecast is None:
+        raise HTTPException(404, f"topic_key: {topic_key!r} has no {freq}ly forecast yet; POST /api/v1/forecasts")
+    return ForecastPublic(**{**forecast, "freq": freq})
+
+
+@router.get("/runs", response_model=RunsPublic, summary="Topic runs, newest first, with their quality figures")
+def list_runs(store: StoreDep, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> RunsPublic:
+    current = topic_store.current_run(store)
+    current_id = current["run_id"] if current else None
+    return RunsPublic(
+        items=[RunPublic(**run, current=run["run_id"] == current_id) for run in topic_store.list_runs(store, limit=limit)]
+    )
+
+
+@router.get("/runs/{run_id}", response_model=RunPublic, responses=_NOT_FOUND,
+            summary="One topic run: parameters and quality figures")
+def get_run(run_id: int, store: StoreDep) -> RunPublic:
+    run = topic_store.get_run(store, run_id)
+    if run is None:
+        raise HTTPException(404, f"run_id: no topic run with id {run_id}")
+    current = topic_store.current_run(store)
+    return RunPublic(**run, current=current is not None and current["run_id"] == run_id)

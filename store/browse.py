@@ -1,0 +1,118 @@
+"""Read queries the API pages through: comments with filters, newest first, by keyset.
+
+Every value reaches DuckDB as a parameter; a text filter's ``%`` and ``_`` are escaped so they
+match themselves. Only columns fit to publish are read: never ``author_hash`` or ``raw_text``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from store.db import Store
+from store.embeddings import model_dim, vectors_table
+
+_PUBLIC_COLUMNS = ("id", "source", "external_id", "created_at", "text", "lang")
+_SELECT_PUBLIC = ", ".join(f"c.{name}" for name in _PUBLIC_COLUMNS) + ", a.topic_key"
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _filters(
+    *, start: datetime | None, end: datetime | None, source: str | None, query: str | None, topic_key: str | None
+) -> tuple[list[str], list[Any]]:
+    where, params = [], []
+    for clause, value in (("c.created_at >= ?", start), ("c.created_at < ?", end), ("c.source = ?", source),
+                          ("a.topic_key = ?", topic_key)):
+        if value is not None:
+            where.append(clause)
+            params.append(value)
+    if query:
+        where.append("c.text ILIKE ? ESCAPE '\\'")
+        params.append(_like_pattern(query))
+    return where, params
+
+
+def list_comments(
+    store: Store,
+    *,
+    run_id: int | None = None,
+    topic_key: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    source: str | None = None,
+    query: str | None = None,
+    after: tuple[datetime, int] | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
+    """Comments in [start, end) newest first, at most ``limit``, after the keyset ``after``
+    ((created_at, id) of the last row of the previous page), each with its topic in run ``run_id``.
+
+    ``query`` matches a substring of the text, case-insensitively; ``topic_key`` keeps one
+    topic's comments (it needs ``run_id``).
+    """
+    where, params = _filters(start=start, end=end, source=source, query=query, topic_key=topic_key)
+    if after is not None:
+        where.append("(c.created_at, c.id) < (?, ?)")
+        params.extend(after)
+    sql = (
+        f"SELECT {_SELECT_PUBLIC} FROM comments c"
+        " LEFT JOIN topic_assignments a ON a.run_id = ? AND a.comment_id = c.id"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY c.created_at DESC, c.id DESC LIMIT ?"
+    with store.cursor() as cur:
+        rows = cur.execute(sql, [run_id, *params, limit]).fetchall()
+    return [dict(zip((*_PUBLIC_COLUMNS, "topic_key"), row)) for row in rows]
+
+
+def search_comments(
+    store: Store,
+    fingerprint: str,
+    vector: list[float],
+    *,
+    run_id: int | None = None,
+    topic_key: str | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    source: str | None = None,
+    limit: int = 20,
+) -> list[dict[str, Any]] | None:
+    """The comments most similar to ``vector`` among those with a cached vector of model
+    ``fingerprint``, best first, one per distinct text; None when that model has no vectors.
+
+    DuckDB computes the cosine similarity (``array_cosine_similarity``) next to the data, so
+    only the best ``limit`` rows leave the database.
+    """
+    dim = model_dim(store, fingerprint)
+    if dim is None:
+        return None
+    if len(vector) != dim:
+        raise ValueError(f"the query vector has {len(vector)} dimensions; model {fingerprint} has {dim}")
+    where, params = _filters(start=start, end=end, source=source, query=None, topic_key=topic_key)
+    sql = (
+        f"SELECT {_SELECT_PUBLIC}, array_cosine_similarity(e.vector, ?::FLOAT[{int(dim)}]) AS score"
+        f" FROM comments c JOIN {vectors_table(dim)} e ON e.fingerprint = ? AND e.text_hash = c.text_hash"
+        " LEFT JOIN topic_assignments a ON a.run_id = ? AND a.comment_id = c.id"
+    )
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += (
+        " QUALIFY row_number() OVER (PARTITION BY c.text_hash ORDER BY c.created_at DESC, c.id DESC) = 1"
+        " ORDER BY score DESC, c.id DESC LIMIT ?"
+    )
+    with store.cursor() as cur:
+        rows = cur.execute(sql, [vector, fingerprint, run_id, *params, limit]).fetchall()
+    return [dict(zip((*_PUBLIC_COLUMNS, "topic_key", "score"), row)) for row in rows]
+
+
+def name_uploaded_batch(store: Store, batch_id: int, display_name: str) -> None:
+    """Record an uploaded file's batch (and its rejected rows) under the name the uploader gave,
+    sanitised, instead of the temporary path the service wrote it to."""
+    with store.transaction() as cur:
+        cur.execute("UPDATE ingest_batches SET source_file = ? WHERE id = ?", [display_name, batch_id])
+        cur.execute("UPDATE rejected_rows SET source_file = ? WHERE batch_id = ?", [display_name, batch_id])
