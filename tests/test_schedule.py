@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
 import subprocess
 import sys
 import time
@@ -213,3 +215,36 @@ def test_cli_runs_one_job_and_lists_the_history(settings: Settings, monkeypatch:
     unknown = runner.invoke(app, ["scheduler", "--once", "reindex"])
     assert unknown.exit_code == 2
     assert "unknown job kind 'reindex'" in unknown.output
+
+
+def test_standalone_scheduler_runs_due_jobs_and_stops_on_sigterm(settings: Settings) -> None:
+    """`topicpulse scheduler` in its own process: the current minute's ingest slot never ran, so
+    it runs at start; SIGTERM lets it finish and exit cleanly."""
+    pytest.importorskip("pipelines.ingest", reason="ingest_inbox needs pipelines.ingest")
+    inbox = settings.resolve(settings.schedule.watch_dir)
+    inbox.mkdir(parents=True)
+    (inbox / "a.csv").write_text("text,created_at\nđường ngập nước,2026-03-01 10:00\n", encoding="utf-8")
+    env = {
+        **os.environ,
+        "TOPICPULSE_DATA_DIR": str(settings.data_dir),
+        "TOPICPULSE_SCHEDULE__INGEST_CRON": "* * * * *",
+        "TOPICPULSE_SCHEDULE__NIGHTLY_CRON": "",
+        "TOPICPULSE_SCHEDULE__REFIT_CRON": "",
+        "TOPICPULSE_SCHEDULE__INBOX_SETTLE_SECONDS": "0",
+    }
+    command = [sys.executable, "-c", "from service.cli import main; main()", "scheduler"]
+    child = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (inbox / "done" / "a.csv").exists() and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.1)
+        assert (inbox / "done" / "a.csv").exists()
+    finally:
+        child.send_signal(signal.SIGTERM)
+        out, err = child.communicate(timeout=60)
+    assert child.returncode == 0, err
+    assert "ingest_inbox: cron[" in out
+    with Store(settings.store_path) as store:
+        (job,) = list_jobs(store)
+    assert (job["kind"], job["trigger"], job["status"]) == ("ingest_inbox", "schedule", "succeeded")
+    assert job["counts"]["accepted"] == 1
