@@ -17,7 +17,9 @@ Missed-run policy:
   soon as it can. While the process is up (the worker was busy with a long refit, the machine was
   suspended) this is APScheduler's ``misfire_grace_time``. Across a restart, the scheduler reads
   the jobs table when it is built: if the latest slot of a kind fell within the grace period
-  before now and no job of that kind has been created since that slot, one run starts at once.
+  before now and no job of that kind (from any trigger, whatever its outcome) has been created
+  since that slot, one run starts at once. A kind that never ran counts as missed, so the hourly
+  ingest runs as soon as a fresh scheduler starts.
 * A slot missed by more than the grace period is not made up; the job waits for its next slot.
 * A job that was running when its process died is not resumed: at start-up it is marked failed
   (``pipelines.jobs.recover_crashed_jobs``), and the next slot runs the kind again.
