@@ -491,14 +491,20 @@ def _similarity_to_own(vectors: np.ndarray, labels: np.ndarray, topic_ids: list[
     return np.where(own >= 0, sims[np.arange(len(vectors)), np.maximum(own, 0)], sims.max(axis=1)).astype(np.float32)
 
 
-def _nearest(vectors: np.ndarray, topic_ids: list[int], centroids: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest centroid by cosine, -1 where the cosine is below that topic's threshold."""
+def nearest_topics(vectors: np.ndarray, centroids: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Row of the nearest centroid by cosine (-1 below that topic's threshold) and the cosine."""
+    vectors = np.asarray(vectors, dtype=np.float32)
     vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    sims = vectors @ centroids.T
+    sims = vectors @ np.asarray(centroids, dtype=np.float32).T
     best = sims.argmax(axis=1)
     score = sims[np.arange(len(vectors)), best].astype(np.float32)
-    labels = np.asarray(topic_ids, dtype=np.int64)[best]
-    return np.where(score >= np.asarray(thresholds)[best], labels, OUTLIER), score
+    return np.where(score >= np.asarray(thresholds)[best], best, OUTLIER).astype(np.int64), score
+
+
+def _nearest(vectors: np.ndarray, topic_ids: list[int], centroids: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    rows, score = nearest_topics(vectors, centroids, thresholds)
+    ids = np.asarray(topic_ids, dtype=np.int64)
+    return np.where(rows == OUTLIER, OUTLIER, ids[np.maximum(rows, 0)]), score
 
 
 def _representatives(ranked: np.ndarray, texts: list[str], n: int) -> list[int]:

@@ -290,6 +290,19 @@ def add_assignments(store: Store, run_id: int, assignments: pd.DataFrame) -> int
     return len(added)
 
 
+def incremental_counts(store: Store, run_id: int) -> tuple[int, int]:
+    """(comments assigned to the run after it was fitted, of those unassigned)."""
+    cur = store.cursor()
+    try:
+        total, unassigned = cur.execute(
+            "SELECT count(*), count(*) FILTER (WHERE topic_key IS NULL) FROM topic_assignments"
+            " WHERE run_id = ? AND method = 'assign'", [run_id]
+        ).fetchall()[0]
+    finally:
+        cur.close()
+    return int(total), int(unassigned)
+
+
 # ---------------------------------------------------------------------------- volumes
 
 def topic_volume(

@@ -66,6 +66,11 @@ from service.cli import models as _models  # noqa: E402
 app.add_typer(_models.app, name="models")
 app.command("embed")(_embed.embed)
 
+from service.cli import topics as _topics  # noqa: E402
+
+app.command("topics")(_topics.topics)
+app.command("assign")(_topics.assign)
+
 
 def main() -> None:
     app()
