@@ -89,6 +89,7 @@ def jobs(
     if status is not None and status not in STATUSES:
         raise typer.BadParameter(f"use one of {', '.join(STATUSES)}", param_hint="--status")
     with _open_store(settings_of(ctx), "While the service runs, list jobs with GET /api/v1/jobs.") as store:
+        recover_crashed_jobs(store)  # holding the file proves no other process still runs them
         rows = list_jobs(store, kind=kind, status=status, limit=limit)
     for job in rows:
         if as_json:
