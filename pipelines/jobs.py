@@ -267,9 +267,9 @@ STAGES: Mapping[str, frozenset[str]] = MappingProxyType(
         "ingest_inbox": frozenset({"ingest"}),
         "embed": frozenset({"embed"}),
         "topics": frozenset({"embed", "topics"}),  # run_topics embeds what is missing first
-        "assign": frozenset({"assign"}),
+        "assign": frozenset({"embed", "assign"}),  # so does assign_new_comments
         "forecast": frozenset({"forecast"}),
-        "nightly": frozenset({"assign", "forecast"}),
+        "nightly": frozenset({"embed", "assign", "forecast"}),
         "refit": frozenset({"embed", "topics", "forecast"}),
     }
 )
