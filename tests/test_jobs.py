@@ -155,7 +155,9 @@ def test_kinds_sharing_a_stage_do_not_overlap(settings: Settings, store: Store) 
         start_job(settings, store, "forecast", trigger="api")
     with pytest.raises(JobAlreadyRunning):
         start_job(settings, store, "refit")
-    assert start_job(settings, store, "topics") > nightly
+    with pytest.raises(JobAlreadyRunning):
+        start_job(settings, store, "topics")  # both embed new comments
+    assert start_job(settings, store, "ingest_inbox") > nightly
     assert overlapping_kinds("forecast") == {"nightly", "refit"}
     assert overlapping_kinds("ingest_inbox") == set()
 
