@@ -26,7 +26,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -329,6 +329,12 @@ _COMMENT_SCHEMA = pa.schema(
 _REJECTED_SCHEMA = pa.schema([("line_number", pa.int64()), ("reason", pa.string()), ("raw", pa.string())])
 
 
+def _arrow(rows: list[tuple], schema: pa.Schema) -> pa.Table:
+    """Row tuples as one Arrow table, which DuckDB inserts from without a per-row round trip."""
+    columns = zip(*rows)
+    return pa.Table.from_arrays([pa.array(values, type=f.type) for values, f in zip(columns, schema)], schema=schema)
+
+
 class _Batch:
     """Collects rows and rejections, flushing a chunk at a time into the open transaction."""
 
@@ -375,18 +381,11 @@ class _Batch:
 
     def flush(self) -> None:
         if self.rows:
-            columns = list(zip(*self.rows))
-            chunk = pa.Table.from_arrays(
-                [pa.array(values, type=f.type) for values, f in zip(columns, _COMMENT_SCHEMA)], schema=_COMMENT_SCHEMA
-            )
             self.offered += len(self.rows)
-            self.accepted += comment_store.insert_comments(self.cur, self.batch_id, chunk)
+            self.accepted += comment_store.insert_comments(self.cur, self.batch_id, _arrow(self.rows, _COMMENT_SCHEMA))
             self.rows = []
         if self.rejected_rows:
-            columns = list(zip(*self.rejected_rows))
-            table = pa.Table.from_arrays(
-                [pa.array(values, type=f.type) for values, f in zip(columns, _REJECTED_SCHEMA)], schema=_REJECTED_SCHEMA
-            )
+            table = _arrow(self.rejected_rows, _REJECTED_SCHEMA)
             comment_store.insert_rejected(self.cur, self.batch_id, self.source_file, table)
             self.rejected_rows = []
 
@@ -722,16 +721,13 @@ def _open_text_records(
     fmt: str, stream: io.TextIOWrapper, where: str, builder: _RowBuilder
 ) -> tuple[_Columns | None, Iterator[_Record]]:
     """The record stream, and the column roles when the format fixes them up front (CSV)."""
-    try:
-        if fmt == "csv":
-            header, records = _csv_records(stream, where)
-            columns = builder.columns(tuple(header))
-            columns.check_usable(where)
-            return columns, records
-        records = _jsonl_records(stream) if fmt == "jsonl" else _json_array_records(stream, where)
-        return None, _checked_records(records, builder, where)
-    except UnicodeError as exc:  # pragma: no cover - decoding errors are marked, not raised
-        raise IngestError(f"{where}: cannot decode ({exc}). Give the right --encoding.") from exc
+    if fmt == "csv":
+        header, records = _csv_records(stream, where)
+        columns = builder.columns(tuple(header))
+        columns.check_usable(where)
+        return columns, records
+    records = _jsonl_records(stream) if fmt == "jsonl" else _json_array_records(stream, where)
+    return None, _checked_records(records, builder, where)
 
 
 def _run_batch(
@@ -822,24 +818,3 @@ def ingest_records(
     )
     report.seconds = time.perf_counter() - started
     return report
-
-
-def ingest_files(
-    settings: Settings,
-    store: Store,
-    paths: Iterable[Path | str],
-    *,
-    encoding: str | None = None,
-    source: str | None = None,
-    on_error: Callable[[Path, IngestError], None] | None = None,
-) -> list[IngestReport]:
-    """Ingest several files, each its own batch; an unusable file goes to ``on_error`` (else raises)."""
-    reports = []
-    for path in paths:
-        try:
-            reports.append(ingest_file(settings, store, path, encoding=encoding, source=source))
-        except IngestError as exc:
-            if on_error is None:
-                raise
-            on_error(Path(path), exc)
-    return reports
