@@ -6,7 +6,7 @@ Models here describe the wire format only; routes build them from the store's di
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -358,7 +358,9 @@ class SearchPublic(BaseModel):
 
 
 class ClassifyIn(BaseModel):
-    texts: list[str] = Field(min_length=1, max_length=100, examples=[["xăng lại tăng giá rồi"]])
+    texts: list[Annotated[str, Field(min_length=1, max_length=MAX_QUERY_CHARS)]] = Field(
+        min_length=1, max_length=100, description="At most 100 texts.", examples=[["xăng lại tăng giá rồi"]]
+    )
 
     model_config = ConfigDict(extra="forbid")
 

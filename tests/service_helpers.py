@@ -91,7 +91,7 @@ def seed_topics(settings: Settings, store: Store, *, embedder: Embedder | None =
         store,
         run_id,
         run={"n_comments": len(rows), "n_topics": 2, "n_unassigned": 0, "outlier_share": 0.0, "npmi": 0.12,
-             "topic_diversity": 0.9},
+             "topic_diversity": 0.9, "embedding_fingerprint": embedder.fingerprint if embedder else "placeholder"},
         topics=[
             {"topic_key": key, "topic_index": index, "label": label, "size": len(members[key]),
              "keywords": [{"word": word, "weight": 1.0 - n / 10} for n, word in enumerate(words)],

@@ -17,6 +17,7 @@ READER = [
     ("GET", "/api/v1/runs", None),
     ("GET", "/api/v1/runs/1", None),
     ("POST", "/api/v1/search", {"query": "xăng"}),
+    ("POST", "/api/v1/classify", {"texts": ["xăng"]}),
 ]
 ANALYST = [("GET", "/api/v1/reports/topics?from=2026-02-01&to=2026-02-08&format=json", None)]
 ADMIN = [

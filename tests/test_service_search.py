@@ -55,3 +55,28 @@ def test_search_before_anything_is_embedded_is_409(client, headers, app_settings
     client.app.state.encoder = QueryEncoder(app_settings, test_embedder)
     response = search(client, headers["reader"], query="xăng")
     assert response.status_code == 409 and "embed" in response.json()["detail"]
+
+
+def test_classify_assigns_texts_to_current_topics_without_storing(client, headers, keys):
+    client.app.state.settings.topics.assign_threshold = None  # each topic's own min_similarity (0.3 here)
+    store = client.app.state.store
+    before = store.conn.execute("SELECT count(*) FROM comments").fetchone()[0]
+    response = client.post("/api/v1/classify", json={"texts": ["Traffic jam downtown ngày 21/02", "Fuel price up again ngày 21/02 số 0"]},
+                           headers=headers["reader"])
+    assert response.status_code == 200
+    body = response.json()
+    assert [item["topic_key"] for item in body["items"]] == [keys["traffic"], keys["fuel"]], body
+    assert body["items"][0]["label"] == "tắc đường" and 0 < body["items"][0]["similarity"] <= 1
+    assert store.conn.execute("SELECT count(*) FROM comments").fetchone()[0] == before
+
+
+def test_classify_limits_and_no_run(client, headers, app_settings, test_embedder):
+    client.app.state.encoder = QueryEncoder(app_settings, test_embedder)
+    reader = headers["reader"]
+    no_run = client.post("/api/v1/classify", json={"texts": ["xăng"]}, headers=reader)
+    assert no_run.status_code == 409 and "no topic run" in no_run.json()["detail"]
+    assert client.post("/api/v1/classify", json={"texts": []}, headers=reader).status_code == 422
+    too_many = client.post("/api/v1/classify", json={"texts": ["a"] * 101}, headers=reader)
+    assert too_many.status_code == 422 and too_many.json()["detail"].startswith("body.texts:")
+    too_long = client.post("/api/v1/classify", json={"texts": ["ok", "x" * 2001]}, headers=reader)
+    assert too_long.json()["errors"][0]["field"] == "body.texts.1"

@@ -7,14 +7,25 @@ start-up) and shared by the app; encoding runs on the request's worker thread, o
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from models.embedding import Embedder, ModelUnavailableError
+from pipelines.assign import AssignError, classify_texts
 from pipelines.embed import load_embedder
 from pipelines.settings import Settings
 from service.deps import SettingsDep, StoreDep, require_role
-from service.schemas import ErrorPublic, SearchHit, SearchIn, SearchPublic
+from service.schemas import (
+    ClassificationPublic,
+    ClassificationsPublic,
+    ClassifyIn,
+    ErrorPublic,
+    SearchHit,
+    SearchIn,
+    SearchPublic,
+)
 from store.browse import search_comments
 from store.topics import current_run, list_topics
 
@@ -33,30 +44,28 @@ class QueryEncoder:
         self._embedder = embedder
         self._lock = threading.Lock()
 
-    @property
-    def embedder(self) -> Embedder:
+    @contextmanager
+    def use(self) -> Iterator[Embedder]:
+        """The embedder, loaded if need be, for this caller alone until the block ends.
+
+        Raises ``HTTPException(503)`` when the configured model cannot be loaded.
+        """
         with self._lock:
             if self._embedder is None:
-                self._embedder = load_embedder(self.settings)
-            return self._embedder
+                try:
+                    self._embedder = load_embedder(self.settings)
+                except ModelUnavailableError as exc:
+                    raise HTTPException(503, f"the embedding model cannot be loaded: {exc}") from exc
+            yield self._embedder
 
-    def encode(self, texts: list[str]) -> tuple[str, list[list[float]]]:
-        """(the model's fingerprint, one vector per text)."""
-        embedder = self.embedder
-        with self._lock:
-            vectors = embedder.encode(texts, show_progress=False)
-        return embedder.fingerprint, vectors.tolist()
+    def encode(self, text: str) -> tuple[str, list[float]]:
+        """(the model's fingerprint, the text's vector)."""
+        with self.use() as embedder:
+            return embedder.fingerprint, embedder.encode([text], show_progress=False)[0].tolist()
 
 
 def get_encoder(request: Request) -> QueryEncoder:
     return request.app.state.encoder
-
-
-def _encode(encoder: QueryEncoder, texts: list[str]) -> tuple[str, list[list[float]]]:
-    try:
-        return encoder.encode(texts)
-    except ModelUnavailableError as exc:
-        raise HTTPException(503, f"the embedding model cannot be loaded: {exc}") from exc
 
 
 @router.post(
@@ -75,7 +84,7 @@ def search(body: SearchIn, store: StoreDep, encoder: QueryEncoder = Depends(get_
         t["topic_key"] == body.topic_key for t in list_topics(store, run["run_id"])
     )):
         raise HTTPException(404, f"body.topic_key: the current run has no topic {body.topic_key!r}")
-    fingerprint, (vector,) = _encode(encoder, [body.query])
+    fingerprint, vector = encoder.encode(body.query)
     hits = search_comments(
         store, fingerprint, vector, run_id=run["run_id"] if run else None, topic_key=body.topic_key,
         start=body.start, end=body.end, source=body.source, limit=body.limit,
@@ -83,3 +92,27 @@ def search(body: SearchIn, store: StoreDep, encoder: QueryEncoder = Depends(get_
     if hits is None:
         raise HTTPException(409, "no comment is embedded with the configured model yet; run a topic run or embed first")
     return SearchPublic(model=fingerprint, items=[SearchHit(**hit) for hit in hits])
+
+
+@router.post(
+    "/classify",
+    response_model=ClassificationsPublic,
+    summary="The current topic each text would join; nothing is stored",
+    responses={409: {"model": ErrorPublic, "description": "No topic run yet, or it used another embedding model."}},
+)
+def classify(
+    body: ClassifyIn, settings: SettingsDep, store: StoreDep, encoder: QueryEncoder = Depends(get_encoder)
+) -> ClassificationsPublic:
+    """Each text is normalised as ingestion would, embedded, and given the nearest topic of the
+    current run when it is similar enough (else ``topic_key`` is null)."""
+    run = current_run(store)
+    try:
+        with encoder.use() as embedder:
+            found = classify_texts(settings, store, body.texts, embedder=embedder)
+    except AssignError as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return ClassificationsPublic(
+        run_id=run["run_id"],
+        items=[ClassificationPublic(text=text, topic_key=c.topic_key, label=c.label, similarity=c.similarity)
+               for text, c in zip(body.texts, found, strict=True)],
+    )
