@@ -39,6 +39,17 @@ def test_readyz_is_503_when_the_model_folder_is_missing(app_settings, tmp_path):
     assert response.json()["checks"]["model"]["ok"] is False
 
 
+@pytest.mark.parametrize(
+    ("model", "ready", "detail"),
+    [(None, True, "default model"), ("someone/not-cached-model", False, "neither a model folder")],
+)
+def test_readyz_checks_the_default_and_hub_models_without_loading(settings, model, ready, detail):
+    settings = settings.model_copy(update={"embedding": settings.embedding.model_copy(update={"model": model})})
+    with TestClient(create_app(settings)) as started:
+        response = started.get("/readyz")
+    assert response.json()["ready"] is ready and detail in response.json()["checks"]["model"]["detail"]
+
+
 def test_metrics_count_requests_by_route_template(client, headers):
     client.get("/api/v1/jobs/12345", headers=headers["admin"])
     text = client.get("/metrics").text

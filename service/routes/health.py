@@ -6,7 +6,9 @@ from pathlib import Path
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
+from huggingface_hub import try_to_load_from_cache
 
+from models.e5_convert import E5PackageError, package_model_file
 from pipelines.settings import Settings
 from service.deps import MetricsDep, SettingsDep, StoreDep
 from service.schemas import HealthPublic, ReadyCheck, ReadyPublic
@@ -49,10 +51,22 @@ def _model_check(settings: Settings) -> ReadyCheck:
     """Whether the configured embedding model is on disk, without loading its weights."""
     model = settings.embedding.model
     if model is None:
-        return ReadyCheck(ok=True, detail="default model")
+        try:
+            package_file = package_model_file()
+        except E5PackageError as exc:
+            return ReadyCheck(ok=False, detail=str(exc))
+        return ReadyCheck(ok=True, detail=f"default model from {package_file.name} (converted on first use)")
     path = Path(model)
     if path.is_dir():
         if (path / "config.json").is_file() or (path / "modules.json").is_file():
             return ReadyCheck(ok=True, detail=f"model folder {path}")
         return ReadyCheck(ok=False, detail=f"{path} holds no model (no config.json or modules.json)")
-    return ReadyCheck(ok=False, detail=f"model {model} is not a local folder; deployments load models from disk")
+    if path.is_absolute() or model.startswith("."):
+        return ReadyCheck(ok=False, detail=f"model folder {path} does not exist")
+    try:
+        cached = isinstance(try_to_load_from_cache(model, "config.json"), str)  # a path: the file is cached
+    except ValueError:  # not a valid hub id either
+        cached = False
+    if cached:
+        return ReadyCheck(ok=True, detail=f"{model} in the local Hugging Face cache")
+    return ReadyCheck(ok=False, detail=f"{model} is neither a model folder nor in the local Hugging Face cache")
