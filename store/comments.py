@@ -24,22 +24,31 @@ COMMENT_COLUMNS = (
 REJECTED_COLUMNS = ("line_number", "reason", "raw")
 
 _SELECT = ", ".join(f"c.{name}" for name in COMMENT_COLUMNS)
+# Duplicates are looked up with a semi join from the (large) table to the (small) chunk, so
+# the hash tables are the chunk's size, not the table's: memory stays flat as comments grow.
 _INSERT_BY_ID = f"""
 INSERT INTO comments (batch_id, {", ".join(COMMENT_COLUMNS)})
+WITH c AS (
+    SELECT * FROM chunk WHERE external_id IS NOT NULL
+    QUALIFY row_number() OVER (PARTITION BY source, external_id ORDER BY line) = 1),
+seen AS (
+    SELECT x.source, x.external_id FROM comments x
+    SEMI JOIN c ON x.source = c.source AND x.external_id = c.external_id)
 SELECT $batch_id, {_SELECT}
-FROM (SELECT * FROM chunk WHERE external_id IS NOT NULL
-      QUALIFY row_number() OVER (PARTITION BY source, external_id ORDER BY line) = 1) AS c
-WHERE NOT EXISTS (SELECT 1 FROM comments x WHERE x.source = c.source AND x.external_id = c.external_id)
+FROM c ANTI JOIN seen ON seen.source = c.source AND seen.external_id = c.external_id
 ORDER BY c.line
 """
 _INSERT_BY_CONTENT = f"""
 INSERT INTO comments (batch_id, {", ".join(COMMENT_COLUMNS)})
+WITH c AS (
+    SELECT * FROM chunk WHERE external_id IS NULL
+    QUALIFY row_number() OVER (PARTITION BY source, text_hash, created_at ORDER BY line) = 1),
+seen AS (
+    SELECT x.source, x.text_hash, x.created_at FROM comments x
+    SEMI JOIN c ON x.source = c.source AND x.text_hash = c.text_hash AND x.created_at = c.created_at)
 SELECT $batch_id, {_SELECT}
-FROM (SELECT * FROM chunk WHERE external_id IS NULL
-      QUALIFY row_number() OVER (PARTITION BY source, text_hash, created_at ORDER BY line) = 1) AS c
-WHERE NOT EXISTS (
-    SELECT 1 FROM comments x
-    WHERE x.source = c.source AND x.text_hash = c.text_hash AND x.created_at = c.created_at)
+FROM c ANTI JOIN seen
+    ON seen.source = c.source AND seen.text_hash = c.text_hash AND seen.created_at = c.created_at
 ORDER BY c.line
 """
 
@@ -68,8 +77,8 @@ def start_batch(
         "INSERT INTO ingest_batches (source_file, checksum, format, encoding, started_at)"
         " VALUES (?, ?, ?, ?, ?) RETURNING id",
         [source_file, checksum, fmt, encoding, _now()],
-    ).fetchone()
-    return int(row[0])
+    ).fetchall()
+    return int(row[0][0])
 
 
 def insert_comments(cur: duckdb.DuckDBPyConnection, batch_id: int, chunk: pa.Table) -> int:
@@ -82,7 +91,7 @@ def insert_comments(cur: duckdb.DuckDBPyConnection, batch_id: int, chunk: pa.Tab
     try:
         accepted = 0
         for sql in (_INSERT_BY_ID, _INSERT_BY_CONTENT):
-            accepted += int(cur.execute(sql, {"batch_id": batch_id}).fetchone()[0])
+            accepted += int(cur.execute(sql, {"batch_id": batch_id}).fetchall()[0][0])
     finally:
         cur.unregister("chunk")
     return accepted
