@@ -18,8 +18,12 @@ run that did not happen is still judged later. The rules, with thresholds in ``f
   ``surge_min_ratio`` and ``surge_min_excess`` comments over the bound: with an 80% interval, one
   day in ten is above the bound by chance, so the bound alone would be a false alarm machine.
   An emerging topic beats any forecast made before it existed, so its surges are not reported.
-- fading: a topic that averaged ``fading_min_baseline`` a day or more, and in *both* halves of the
-  last ``fading_days`` is at most ``fading_max_ratio`` of that (sustained, not one quiet week).
+- fading: a topic that averaged ``fading_min_baseline`` a day or more over ``fading_baseline_days``,
+  and in *both* halves of the ``fading_days`` after them is at most ``fading_max_ratio`` of that.
+  Eight weeks in two halves, because a fade is slow (a topic losing half its volume in three
+  months drops only by a fifth from one month to the next) and because Tết lowers every topic for
+  about nine days, which must not read as fading: it can pull one half down, not both. Until two
+  years of history show a topic's season, a seasonal topic leaving its season is reported as fading.
 - unassigned_growth: the share of comments matching no topic over the recent days rose by
   ``unassigned_min_rise`` or more over the baseline: a topic re-fit is due. High severity once
   the share reaches ``topics.refit_unassigned_share``.
@@ -170,7 +174,7 @@ def find_surges(
 
 
 def find_fading(wide: pd.DataFrame, rules: AlertSettings, names: dict[str, str]) -> list[Alert]:
-    span, base = rules.fading_days, rules.baseline_days
+    span, base = rules.fading_days, rules.fading_baseline_days
     half = span // 2
     alerts = []
     for key in wide.columns:
@@ -183,18 +187,17 @@ def find_fading(wide: pd.DataFrame, rules: AlertSettings, names: dict[str, str])
             first_half, second_half = float(window[:half].mean()), float(window[half:].mean())
             if max(first_half, second_half) > rules.fading_max_ratio * base_mean:
                 continue
-            drop = 1 - float(window.mean()) / base_mean
+            drop = 1 - second_half / base_mean
             day = wide.index[i].date()
             alerts.append(Alert(
                 kind="fading", topic_key=key, day=day,
-                severity="high" if drop >= 0.85 else "medium" if drop >= 0.7 else "low",
+                severity="high" if drop >= 0.8 else "medium" if drop >= 0.6 else "low",
                 score=round(drop, 3),
-                numbers={"recent_mean": round(float(window.mean()), 3), "recent_days": span,
-                         "first_half_mean": round(first_half, 3), "second_half_mean": round(second_half, 3),
-                         "baseline_mean": round(base_mean, 3), "baseline_days": base},
+                numbers={"first_half_mean": round(first_half, 3), "second_half_mean": round(second_half, 3),
+                         "recent_days": span, "baseline_mean": round(base_mean, 3), "baseline_days": base},
                 explanation=(
-                    f"{_name(key, names)} is fading: {window.mean():.1f} comments a day over the {span} days to "
-                    f"{day}, down {drop:.0%} from {base_mean:.1f} a day before."
+                    f"{_name(key, names)} has been fading for {span} days: {second_half:.1f} comments a day in the "
+                    f"{span - half} days to {day}, down {drop:.0%} from {base_mean:.1f} a day before that."
                 ),
             ))
             break

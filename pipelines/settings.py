@@ -28,7 +28,9 @@ class StoreSettings(BaseModel):
 class IngestSettings(BaseModel):
     timezone: str = Field("Asia/Ho_Chi_Minh", description="Time zone for timestamps that carry none.")
     max_text_chars: int = Field(5000, gt=0, description="Longer comments are rejected, not cut.")
-    batch_rows: int = Field(20_000, gt=0, description="Rows per transaction while streaming a file.")
+    batch_rows: int = Field(
+        20_000, gt=0, description="Rows per insert chunk while streaming a file; each file is one transaction."
+    )
     redact_pii: bool = Field(True, description="Replace URLs, e-mails, phones and ID numbers.")
     keep_raw_text: bool = Field(False, description="Also store the text as received (opt-in).")
     author_hash_key: SecretStr | None = Field(
@@ -41,7 +43,9 @@ class EmbeddingSettings(BaseModel):
         None, description="Hugging Face id or local folder; None means the offline multilingual default."
     )
     device: str | None = Field(None, description="cuda, mps or cpu; None picks automatically.")
-    backend: str = Field("torch", description="torch or onnx (CPU).")
+    backend: str = Field(
+        "auto", description="auto (int8 ONNX on CPU, torch on GPU), torch, or onnx (CPU only)."
+    )
     batch_size: int | None = Field(None, gt=0, description="None picks one that fits the device.")
     max_seq_length: int = Field(256, gt=0)
     prompt: str | None = Field(None, description="Prefix for every text; e5 models use 'query: '.")
@@ -88,10 +92,11 @@ class AlertSettings(BaseModel):
     emerging_min_count: int = Field(30, gt=0, description="Comments in the recent window for a topic to be emerging.")
     emerging_max_baseline: float = Field(2.0, ge=0, description="Daily mean before, at most, for 'new or tiny'.")
     emerging_min_growth: float = Field(4.0, gt=1, description="(recent median + 1) / (baseline mean + 1), at least.")
-    surge_min_ratio: float = Field(2.0, gt=1, description="(actual - yhat) / (upper - yhat), at least.")
+    surge_min_ratio: float = Field(3.0, gt=1, description="(actual - yhat) / (upper - yhat), at least.")
     surge_min_excess: float = Field(10, ge=0, description="Comments above the upper bound, at least.")
-    fading_days: int = Field(14, gt=1, description="Recent window over which a decline must last.")
-    fading_max_ratio: float = Field(0.5, gt=0, lt=1, description="Each half of that window, at most this x baseline.")
+    fading_days: int = Field(56, gt=1, description="Recent window over which a decline must last.")
+    fading_baseline_days: int = Field(56, gt=0, description="Window before it that it is compared with.")
+    fading_max_ratio: float = Field(0.7, gt=0, lt=1, description="Each half of that window, at most this x baseline.")
     fading_min_baseline: float = Field(3.0, ge=0, description="Daily mean before, at least, to be worth a fading alert.")
     unassigned_min_rise: float = Field(0.05, gt=0, description="Rise in the unassigned share, at least (0.05 = 5 points).")
     unassigned_min_count: int = Field(20, ge=0, description="Unassigned comments in the recent window, at least.")

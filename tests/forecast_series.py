@@ -24,8 +24,8 @@ class Planted:
 
 
 def planted_volumes(*, n_topics: int = 10, n_days: int = 120, seed: int = 3) -> Planted:
-    """Topics at steady levels, plus one emerging in the last two weeks, one fading since day 85,
-    and a one-day surge eight days before the end."""
+    """Topics at steady levels, plus one emerging in the last two weeks, one fading steadily from
+    day 20 (halving every four weeks), and a one-day surge eight days before the end."""
     rng = np.random.default_rng(seed)
     days = pd.date_range("2026-01-01", periods=n_days, freq="D")
     step = np.arange(n_days)
@@ -36,8 +36,8 @@ def planted_volumes(*, n_topics: int = 10, n_days: int = 120, seed: int = 3) -> 
         if k == 0:
             y = rng.poisson(np.where(step < n_days - 15, 0.0, 3.0 * (step - (n_days - 16)))).astype(float)
         elif k == 1:
-            decay = 25 * np.exp(-(step - 85) / 6)
-            y = np.where(step < 85, poisson_series(days, 25, rng), rng.poisson(np.clip(decay, 0, None)))
+            decay = 25 * np.exp(-np.clip(step - 20, 0, None) / 40)
+            y = np.where(step < 20, poisson_series(days, 25, rng), rng.poisson(decay))
         else:
             y = poisson_series(days, rng.uniform(8, 40), rng)
             if k == 2:
@@ -86,3 +86,30 @@ def seed_topic_store(store, volumes: pd.DataFrame, *, unassigned_per_day: int = 
     ]
     run_id = store_topics.start_run(store, {})
     store_topics.write_run(store, run_id, run={"n_topics": len(topics)}, topics=topics, lineage=[], assignments=assignments)
+
+
+DEMO_NOISE = {"short", "spam", "bad"}
+
+
+def demo_daily_volumes(files, *, tz: str = "Asia/Ho_Chi_Minh") -> pd.DataFrame:
+    """Daily comments per true topic (``topic_hint``) from the demo CSV and JSON Lines files,
+    duplicates, noise and rows with unreadable dates left out, as ingestion would."""
+    frames = []
+    for path in files:
+        if path.suffix == ".csv":
+            rows = pd.read_csv(path, dtype=str)
+            moment = pd.to_datetime(rows["thoi_gian"], format="%d/%m/%Y %H:%M", errors="coerce").dt.tz_localize(tz)
+            frames.append(pd.DataFrame({"topic_key": rows["topic_hint"], "moment": moment, "text": rows["noi_dung"]}))
+        else:
+            rows = pd.read_json(path, lines=True, dtype={"created_at": object})
+            moment = pd.Series([
+                pd.Timestamp(v, unit="ms", tz="UTC") if isinstance(v, int) else pd.Timestamp(v) for v in rows["created_at"]
+            ]).map(lambda stamp: stamp.tz_convert(tz))
+            frames.append(pd.DataFrame({"topic_key": rows["topic_hint"], "moment": moment, "text": rows["content"]}))
+    comments = pd.concat(frames, ignore_index=True).dropna(subset=["moment"])
+    comments = comments[~comments["topic_key"].isin(DEMO_NOISE)].drop_duplicates(["text", "moment"])
+    comments["ds"] = pd.to_datetime(comments["moment"].map(lambda stamp: stamp.date()))
+    daily = comments.groupby(["topic_key", "ds"]).size().rename("y").reset_index()
+    days = pd.date_range(daily["ds"].min(), daily["ds"].max(), freq="D")
+    grid = pd.MultiIndex.from_product([sorted(daily["topic_key"].unique()), days], names=["topic_key", "ds"])
+    return daily.set_index(["topic_key", "ds"])["y"].reindex(grid, fill_value=0).astype(float).reset_index()

@@ -12,7 +12,14 @@ from pipelines.settings import AlertSettings, Settings
 from store import Store
 from store import alerts as store_alerts
 from store import forecasts as store_forecasts
-from tests.forecast_series import Planted, planted_volumes, poisson_series, seed_topic_store, series
+from tests.forecast_series import (
+    Planted,
+    demo_daily_volumes,
+    planted_volumes,
+    poisson_series,
+    seed_topic_store,
+    series,
+)
 
 RULES = AlertSettings()
 
@@ -55,7 +62,7 @@ def test_planted_emerging_fading_and_surge_are_found_with_few_false_alerts(plant
 def test_each_alert_carries_numbers_severity_and_one_plain_sentence(planted) -> None:
     truth, asof = planted
     alerts = find_alerts(truth.volumes, asof, None, RULES, labels={truth.surge[0]: "giá xăng"})
-    surge = next(a for a in alerts if a.kind == "surge")
+    surge = next(a for a in alerts if a.kind == "surge" and a.topic_key == truth.surge[0])
     assert surge.severity in ("low", "medium", "high")
     assert surge.numbers["actual"] > surge.numbers["upper"] > surge.numbers["yhat"]
     assert surge.score == pytest.approx(
@@ -152,3 +159,26 @@ def test_forecast_and_detect_through_the_store_find_the_planted_patterns_once(se
     assert any("(label t0002)" in a.explanation for a in alerts)
     assert detect_alerts(settings, store) == []
     assert len(store_alerts.list_alerts(store)) == len(alerts)
+
+
+def test_on_the_demo_data_the_planted_emerging_fading_and_surge_are_found(tmp_path) -> None:
+    demo_data = pytest.importorskip("pipelines.demo_data", reason="the demo data generator is not there yet")
+    truth = demo_data.write_demo_data(tmp_path / "demo", seed=7, n_comments=24000)
+    volumes = demo_daily_volumes(truth.files)
+    # Replay nightly runs over the whole period: every day is judged on the data up to it, and the
+    # surge against the forecasts that the runs three days after it and on the last day made.
+    cuts = [pd.Timestamp(truth.surge_date) + pd.Timedelta(days=3), volumes["ds"].max()]
+    asof = pd.concat([asof_forecasts(volumes[volumes["ds"] <= cut], Settings()) for cut in cuts], ignore_index=True)
+    rules = RULES.model_copy(update={"scan_days": volumes["ds"].nunique()})
+
+    alerts = find_alerts(volumes, asof, None, rules)
+
+    found = {(a.kind, a.topic_key) for a in alerts}
+    planted = {("emerging", truth.emerging_topic), ("fading", truth.fading_topic), ("surge", truth.surge_topic)}
+    assert planted <= found, alerts
+    surge = next(a for a in alerts if a.kind == "surge" and a.topic_key == truth.surge_topic)
+    assert surge.day == truth.surge_date
+    emerging = next(a for a in alerts if a.kind == "emerging")
+    assert truth.emerging_start <= emerging.day <= truth.end
+    false_alerts = [a for a in alerts if (a.kind, a.topic_key) not in planted]
+    assert len(false_alerts) <= 3, false_alerts
