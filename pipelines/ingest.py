@@ -4,7 +4,8 @@ Every file is read as a stream of records, ``settings.ingest.batch_rows`` at a t
 stays bounded however large the file. Each record is validated and normalised
 (``models.text``); good ones are inserted in chunks, bad ones go to ``rejected_rows`` with their
 line (or record) number and reason. All chunks of one file share ONE transaction, so a crash
-leaves the whole batch or nothing; DuckDB writes large uncommitted inserts to disk, not memory.
+leaves the whole batch or nothing. Python's working set is one chunk; DuckDB keeps the
+uncommitted batch (a few hundred bytes a comment) until the commit.
 
 Only a file that cannot be used at all (unreadable, no text or timestamp column) raises
 ``IngestError``; anything else is a rejected row and the good rows still load.
@@ -745,6 +746,7 @@ def _run_batch(
     keep_rejections: bool = False,
 ) -> IngestReport:
     """Validate and insert every record in one transaction; on failure leave a 'failed' batch row."""
+    records = _readable(records, source_file, label)
     try:
         with store.transaction() as cur:
             batch_id = comment_store.start_batch(cur, source_file=source_file, checksum=checksum, fmt=fmt, encoding=encoding)
@@ -771,6 +773,19 @@ def _run_batch(
             log.error("could not record the failed batch: %s", record_error)
         raise
     return batch.report(format=fmt, encoding=encoding)
+
+
+def _readable(records: Iterator[_Record], where: str, label: str) -> Iterator[_Record]:
+    """The records, with a file that breaks off midway (truncated gzip, corrupt Parquet) made an IngestError."""
+    line = 0
+    try:
+        for item in records:
+            line = item[0]
+            yield item
+    except (OSError, EOFError, pa.ArrowException) as exc:
+        raise IngestError(
+            f"{where}: cannot read past {label} {line} ({exc}); nothing was added. Check that the file is complete."
+        ) from exc
 
 
 def _checked_records(records: Iterator[_Record], builder: _RowBuilder, where: str) -> Iterator[_Record]:

@@ -28,7 +28,9 @@ class StoreSettings(BaseModel):
 class IngestSettings(BaseModel):
     timezone: str = Field("Asia/Ho_Chi_Minh", description="Time zone for timestamps that carry none.")
     max_text_chars: int = Field(5000, gt=0, description="Longer comments are rejected, not cut.")
-    batch_rows: int = Field(20_000, gt=0, description="Rows per transaction while streaming a file.")
+    batch_rows: int = Field(
+        20_000, gt=0, description="Rows per insert chunk while streaming a file; each file is one transaction."
+    )
     redact_pii: bool = Field(True, description="Replace URLs, e-mails, phones and ID numbers.")
     keep_raw_text: bool = Field(False, description="Also store the text as received (opt-in).")
     author_hash_key: SecretStr | None = Field(
@@ -41,7 +43,9 @@ class EmbeddingSettings(BaseModel):
         None, description="Hugging Face id or local folder; None means the offline multilingual default."
     )
     device: str | None = Field(None, description="cuda, mps or cpu; None picks automatically.")
-    backend: str = Field("torch", description="torch or onnx (CPU).")
+    backend: str = Field(
+        "auto", description="auto (int8 ONNX on CPU, torch on GPU), torch, or onnx (CPU only)."
+    )
     batch_size: int | None = Field(None, gt=0, description="None picks one that fits the device.")
     max_seq_length: int = Field(256, gt=0)
     prompt: str | None = Field(None, description="Prefix for every text; e5 models use 'query: '.")

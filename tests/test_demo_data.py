@@ -5,10 +5,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from pipelines.demo import run_demo
 from pipelines.demo_data import DemoTruth, write_demo_data
 from pipelines.settings import Settings
+from service.cli import app
 from store import Store
 
 
@@ -96,7 +98,7 @@ def test_emerging_fading_and_surge(demo) -> None:
     assert surge[truth.surge_date] >= 5 * usual
 
 
-def test_run_demo_loads_the_store_and_is_safe_to_rerun(tmp_path: Path) -> None:
+def test_run_demo_loads_the_store_and_is_safe_to_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     settings = Settings(data_dir=tmp_path / "data")
     with Store(settings.store_path) as store:
         summary = run_demo(settings, store)
@@ -114,3 +116,8 @@ def test_run_demo_loads_the_store_and_is_safe_to_rerun(tmp_path: Path) -> None:
         again = run_demo(settings, store)
         assert all(r.already_ingested for r in again.ingest)
         assert again.overview["comments"] == summary.overview["comments"]
+
+    monkeypatch.setenv("TOPICPULSE_DATA_DIR", str(tmp_path / "data"))
+    result = CliRunner().invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    assert "already ingested" in result.output and "planted: emerging 'fake_milk'" in result.output

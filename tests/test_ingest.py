@@ -447,3 +447,13 @@ def test_cli_prints_a_summary_and_fails_only_for_unusable_files(tmp_path: Path, 
     assert result.exit_code == 1
     assert "already ingested" in result.output
     assert "no text column" in result.output
+
+
+def test_a_file_that_breaks_off_midway_adds_nothing(settings: Settings, store: Store, tmp_path: Path) -> None:
+    rows = [{"text": f"bình luận số {n} " + "x" * (n % 50), "created_at": "2026-01-01", "id": str(n)} for n in range(20000)]
+    whole = gzip.compress(write(tmp_path / "full.csv", rows).read_bytes())
+    cut = tmp_path / "cut.csv.gz"
+    cut.write_bytes(whole[: len(whole) * 2 // 3])
+    with pytest.raises(IngestError, match="cannot read past line"):
+        ingest_file(settings, store, cut)
+    assert comments(store) == []
