@@ -6,7 +6,9 @@ load generator does not share the server's GIL), then drives ``GET /topics``,
 goes to 127.0.0.1 only; each endpoint stops after ``--requests`` requests or ``--seconds``
 seconds, whichever comes first.
 
-Usage (after ``topicpulse demo`` has filled data/, or with ``--prepare`` to run the demo here):
+Usage (after ``topicpulse demo`` and ``topicpulse topics`` have filled data/, or with
+``--prepare`` to run both here; the embedding model is the configured one, e.g.
+``TOPICPULSE_EMBEDDING__MODEL``):
 
     python bench/load.py --data-dir data [--prepare] [--clients 50] [--requests 2000] [--seconds 60]
 """
@@ -42,9 +44,10 @@ def cli(env: dict[str, str], *args: str) -> str:
 
 
 def prepare(env: dict[str, str]) -> None:
-    """Generate, ingest, embed, fit topics and forecast the demo data into the data folder."""
-    print("preparing the demo store (topicpulse demo) ...", flush=True)
-    subprocess.run([sys.executable, "-c", "from service.cli import main; main()", "demo"], env=env, check=True)
+    """Generate and ingest the demo data into the data folder, then embed it and fit topics."""
+    for command in ("demo", "topics"):
+        print(f"preparing the demo store: topicpulse {command} ...", file=sys.stderr, flush=True)
+        subprocess.run([sys.executable, "-c", "from service.cli import main; main()", command], env=env, check=True)
 
 
 async def drive(base: str, token: str, name: str, request, clients: int, total: int, seconds: float) -> dict:

@@ -70,6 +70,12 @@ def list_comments(
     return [dict(zip((*_PUBLIC_COLUMNS, "topic_key"), row)) for row in rows]
 
 
+def latest_comment_at(store: Store) -> datetime | None:
+    """When the newest comment was posted; None for an empty store."""
+    with store.cursor() as cur:
+        return cur.execute("SELECT max(created_at) FROM comments").fetchone()[0]
+
+
 def search_comments(
     store: Store,
     fingerprint: str,

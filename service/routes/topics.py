@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query
@@ -25,7 +26,7 @@ from service.schemas import (
     Window,
 )
 from store import topics as topic_store
-from store.browse import list_comments
+from store.browse import latest_comment_at, list_comments
 from store.forecasts import topic_forecast
 
 router = APIRouter(
@@ -64,10 +65,12 @@ def list_topics(
     if run is None:
         return TopicsPublic(run_id=None, window=None, items=[])
     tz = settings.ingest.timezone
-    volume = topic_store.topic_volume(store, freq="day", end=end, tz=tz, run_id=run["run_id"])
-    last = end or (volume["ds"].max().date() if len(volume) else date.today())
-    first = last - timedelta(days=days - 1)
+    if end is None:
+        newest = latest_comment_at(store)
+        end = newest.astimezone(ZoneInfo(tz)).date() if newest else date.today()
+    last, first = end, end - timedelta(days=days - 1)
     before = first - timedelta(days=days)
+    volume = topic_store.topic_volume(store, freq="day", start=before, end=last, tz=tz, run_id=run["run_id"])
     days_of = volume["ds"].dt.date
     in_window = volume[(days_of >= first) & (days_of <= last)].groupby("topic_key")["y"].sum()
     previous = volume[(days_of >= before) & (days_of < first)].groupby("topic_key")["y"].sum()
