@@ -44,6 +44,7 @@ def load_embedder(settings: Settings) -> Embedder:
         max_seq_length=cfg.max_seq_length,
         prompt=cfg.prompt,
         backend=cfg.backend,
+        cache_dir=settings.resolve(cfg.cache_dir) / "onnx",
     )
 
 

@@ -43,7 +43,9 @@ class EmbeddingSettings(BaseModel):
         None, description="Hugging Face id or local folder; None means the offline multilingual default."
     )
     device: str | None = Field(None, description="cuda, mps or cpu; None picks automatically.")
-    backend: str = Field("torch", description="torch or onnx (CPU).")
+    backend: str = Field(
+        "auto", description="auto (int8 ONNX on CPU, torch on GPU), torch, or onnx (CPU only)."
+    )
     batch_size: int | None = Field(None, gt=0, description="None picks one that fits the device.")
     max_seq_length: int = Field(256, gt=0)
     prompt: str | None = Field(None, description="Prefix for every text; e5 models use 'query: '.")

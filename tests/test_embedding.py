@@ -68,3 +68,19 @@ def test_bad_arguments_are_rejected_before_loading(minilm_path: str) -> None:
         Embedder(minilm_path, backend="tensorrt")
     with pytest.raises(ValueError, match="batch_size"):
         Embedder(minilm_path, batch_size=0)
+
+
+def test_onnx_int8_backend_stays_close_to_torch_and_exports_once(minilm: Embedder, minilm_path: str, tmp_path) -> None:
+    texts = [f"comment {i}: the bus was late again and traffic was terrible" for i in range(6)] + [
+        "great match last night",
+        "prices keep going up",
+    ]
+    fast = Embedder(minilm_path, device="cpu", backend="auto", cache_dir=tmp_path)
+    assert fast.backend == "onnx" and fast.fingerprint != minilm.fingerprint
+    cosines = np.sum(fast.encode(texts) * minilm.encode(texts), axis=1)
+    assert cosines.mean() >= 0.99 and cosines.min() >= 0.98
+    exported = list(tmp_path.glob("*.onnx"))
+    assert len(exported) == 1
+    stamp = exported[0].stat().st_mtime_ns
+    Embedder(minilm_path, device="cpu", backend="onnx", cache_dir=tmp_path)
+    assert exported[0].stat().st_mtime_ns == stamp
