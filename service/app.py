@@ -57,6 +57,7 @@ def create_app(settings: Settings) -> FastAPI:
             scheduler_store = thread_store(store)
             scheduler = build_scheduler(settings, scheduler_store)
             scheduler.start()
+        app.state.scheduler = scheduler
         log.info("serving %s", settings.store_path)
         try:
             yield

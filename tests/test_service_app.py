@@ -215,3 +215,19 @@ def test_keys_over_http(client, headers):
     assert client.delete(f"/api/v1/keys/{key['id']}", headers=headers["admin"]).status_code == 200
     assert client.delete(f"/api/v1/keys/{key['id']}", headers=headers["admin"]).status_code == 404
     assert client.get("/api/v1/keys", headers={"X-API-Key": key["key"]}).status_code == 401
+
+
+def test_schedule_runs_inside_the_service_when_enabled(app_settings):
+    settings = app_settings.model_copy(
+        update={"schedule": app_settings.schedule.model_copy(update={"enabled": True})}
+    )
+    with TestClient(create_app(settings)) as started:
+        scheduler = started.app.state.scheduler
+        assert scheduler.running
+        assert {job.id for job in scheduler.get_jobs()} >= {"ingest_inbox", "nightly", "refit"}
+        assert started.get("/readyz").json()["ready"] is True
+    assert not scheduler.running
+
+
+def test_no_scheduler_by_default(client):
+    assert client.app.state.scheduler is None
