@@ -224,9 +224,13 @@ class TopicModel:
         similarity = np.zeros(len(docs), dtype=np.float32)
         similarity[sample] = _similarity_to_own(sample_vectors, labels, topic_ids, centroids)
         thresholds = self._thresholds(similarity[sample], clustered, labels, topic_ids)
+        # Comments outside the sample get what a sampled comment would have got: a topic when
+        # HDBSCAN-like close to it, or when reduce_outliers("embeddings") would have moved it there.
+        rest_thresholds = (np.minimum(thresholds, self.outlier_threshold)
+                           if self.outlier_strategy == "embeddings" else thresholds)
         for start in range(0, len(rest), self.batch_size):
             batch = rest[start:start + self.batch_size]
-            all_labels[batch], similarity[batch] = _nearest(embeddings[batch], topic_ids, centroids, thresholds)
+            all_labels[batch], similarity[batch] = _nearest(embeddings[batch], topic_ids, centroids, rest_thresholds)
             log.info("assigned %d of %d comments outside the sample", min(start + self.batch_size, len(rest)), len(rest))
         if len(rest):
             centroids = _centroids(embeddings, all_labels, topic_ids)
