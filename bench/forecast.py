@@ -30,7 +30,7 @@ import pandas as pd
 from models.forecast import PROPHET, SEASONAL_NAIVE, TopicForecaster
 from pipelines.forecast import run_tasks, series_tasks
 from pipelines.settings import Settings
-from tests.forecast_series import poisson_series
+from tests.forecast_series import demo_daily_volumes, poisson_series
 
 SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 
@@ -85,18 +85,20 @@ def time_uncertainty_samples(configured: int) -> None:
 
 
 def mase_table(name: str, volumes: pd.DataFrame, uncertainty_samples: int) -> None:
-    """Backtest both models on each series and print per-series MASE and a summary."""
+    """Backtest both models on each series (Prophet on counts, and on log1p counts) and print MASE."""
     rows = []
     for key, group in volumes.groupby("topic_key", sort=True):
         s = group.set_index("ds")["y"].sort_index()
         s = s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="D"), fill_value=0)
         s = s.loc[s.ne(0).idxmax():]
-        forecaster = TopicForecaster(uncertainty_samples=uncertainty_samples)
-        forecaster.fit(pd.DataFrame({"ds": s.index, "y": s.to_numpy(float)}))
+        frame = pd.DataFrame({"ds": s.index, "y": s.to_numpy(float)})
+        forecaster = TopicForecaster(uncertainty_samples=uncertainty_samples).fit(frame)
+        logged = TopicForecaster(uncertainty_samples=uncertainty_samples, log_transform=True).fit(frame)
         scores = forecaster.scores
         rows.append({
             "series": key, "days": len(s), "mean/day": round(float(s.mean()), 1),
             "prophet": scores[PROPHET].mase if PROPHET in scores else None,
+            "prophet_log1p": logged.scores[PROPHET].mase if PROPHET in logged.scores else None,
             "seasonal_naive": scores[SEASONAL_NAIVE].mase if SEASONAL_NAIVE in scores else None,
             "chosen": forecaster.chosen_model, "note": "" if PROPHET in scores else forecaster.reason,
         })
@@ -105,9 +107,11 @@ def mase_table(name: str, volumes: pd.DataFrame, uncertainty_samples: int) -> No
     print(table.to_markdown(index=False, floatfmt=".3f"))
     both = table.dropna(subset=["prophet", "seasonal_naive"])
     if len(both):
-        print(f"mean MASE: Prophet {both['prophet'].mean():.3f}, seasonal naive {both['seasonal_naive'].mean():.3f}; "
-              f"median: Prophet {both['prophet'].median():.3f}, seasonal naive {both['seasonal_naive'].median():.3f}; "
-              f"Prophet better on {int((both['prophet'] < both['seasonal_naive']).sum())} of {len(both)} series")
+        means = ", ".join(f"{m} {both[m].mean():.3f}" for m in ("prophet", "prophet_log1p", "seasonal_naive"))
+        medians = ", ".join(f"{m} {both[m].median():.3f}" for m in ("prophet", "prophet_log1p", "seasonal_naive"))
+        print(f"mean MASE: {means}; median: {medians}; "
+              f"Prophet (counts) better than seasonal naive on {int((both['prophet'] < both['seasonal_naive']).sum())} "
+              f"of {len(both)} series")
 
 
 def demo_volumes(n_comments: int) -> pd.DataFrame | None:
@@ -117,25 +121,8 @@ def demo_volumes(n_comments: int) -> pd.DataFrame | None:
         print("## MASE on demo data: skipped (pipelines.demo_data is not there yet)")
         return None
     with tempfile.TemporaryDirectory() as out:
-        write_demo_data(Path(out), seed=7, n_comments=n_comments)
-        return per_topic_daily(Path(out))
-
-
-def per_topic_daily(folder: Path) -> pd.DataFrame:
-    """Daily counts per ``topic_hint`` from the generated demo files (any of csv/jsonl/parquet)."""
-    frames = []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix == ".csv":
-            frames.append(pd.read_csv(path))
-        elif path.suffix == ".jsonl":
-            frames.append(pd.read_json(path, lines=True))
-        elif path.suffix == ".parquet":
-            frames.append(pd.read_parquet(path))
-    comments = pd.concat(frames, ignore_index=True).dropna(subset=["topic_hint"])
-    time_column = "created_at" if "created_at" in comments else next(c for c in comments if "time" in c or "date" in c)
-    local = pd.to_datetime(comments[time_column], utc=True, format="mixed").dt.tz_convert("Asia/Ho_Chi_Minh")
-    comments = comments.assign(ds=local.dt.tz_localize(None).dt.normalize())
-    return comments.groupby(["topic_hint", "ds"]).size().rename("y").reset_index().rename(columns={"topic_hint": "topic_key"})
+        truth = write_demo_data(Path(out), seed=7, n_comments=n_comments)
+        return demo_daily_volumes(truth.files)
 
 
 def dantri_volumes() -> pd.DataFrame | None:

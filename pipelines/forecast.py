@@ -81,6 +81,7 @@ def forecaster_config(settings: Settings, freq: str) -> dict[str, Any]:
         "min_nonzero_share": fs.min_nonzero_share,
         "holidays": fs.holidays,
         "changepoint_prior_scale": fs.changepoint_prior_scale,
+        "log_transform": fs.log_transform,
     }
 
 

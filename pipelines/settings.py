@@ -115,6 +115,7 @@ class ForecastSettings(BaseModel):
     min_nonzero_share: float = Field(0.3, ge=0, le=1, description="Sparser series get the seasonal-naive forecast.")
     holidays: bool = Field(True, description="Model Vietnamese public holidays and Tết (±7 days).")
     changepoint_prior_scale: float = Field(0.05, gt=0, description="Prophet's trend flexibility.")
+    log_transform: bool = Field(False, description="Fit log1p(counts) instead of clipping at zero (see models/forecast.py).")
     weekly: bool = Field(True, description="Also forecast weekly volumes (horizon_weeks ahead).")
     workers: int = Field(2, ge=1, description="Processes fitting topics in parallel.")
     alerts: AlertSettings = Field(default_factory=AlertSettings)
