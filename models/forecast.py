@@ -284,14 +284,15 @@ class TopicForecaster:
 
     def fit(self, series: pd.DataFrame) -> TopicForecaster:
         """Backtest both models, choose by MASE, and fit the chosen one on the whole series."""
-        self.history = self.validate_inputs(series)
-        y = self.history["y"].to_numpy()
+        history = self.validate_inputs(series)
+        if len(history) < _FREQ[self.freq]["season"]:
+            raise ValueError(f"series has {len(history)} points; even seasonal naive needs {_FREQ[self.freq]['season']}")
+        self.history = history
+        y = history["y"].to_numpy()
         folds = self._fold_cutoffs(len(y))
         nonzero = float(np.mean(y > 0))
         self.scores = {}
         self._prophet = None
-        if len(y) < self.season:
-            raise ValueError(f"series has {len(y)} points; even seasonal naive needs {self.season}")
         if not folds:
             self._choose_naive(
                 f"history of {len(y)} steps is too short to backtest Prophet "
@@ -307,17 +308,19 @@ class TopicForecaster:
         self.scores[SEASONAL_NAIVE] = self._score(SEASONAL_NAIVE, y, folds, naive_runs)
         try:
             prophet_runs = [self._prophet_fold(cutoff) for cutoff in folds]
+            self.scores[PROPHET] = self._score(PROPHET, y, folds, prophet_runs)
+            prophet_won = _better(self.scores[PROPHET], self.scores[SEASONAL_NAIVE])
+            if prophet_won:
+                self._prophet = self._fit_prophet(self.history)
         except (RuntimeError, ValueError) as exc:
-            log.warning("Prophet failed on a backtest fold, using seasonal naive: %s", exc)
+            log.warning("Prophet failed, using seasonal naive: %s", exc)
             self._choose_naive(f"Prophet failed: {exc}", naive_runs, folds)
             return self
-        self.scores[PROPHET] = self._score(PROPHET, y, folds, prophet_runs)
         prophet_score, naive_score = self.scores[PROPHET], self.scores[SEASONAL_NAIVE]
-        if _better(prophet_score, naive_score):
+        if prophet_won:
             self.chosen_model = PROPHET
             self.reason = f"Prophet beat seasonal naive in the backtest ({_compare(prophet_score, naive_score)})"
             self.asof = self._asof_frame(prophet_runs, folds)
-            self._prophet = self._fit_prophet(self.history)
         else:
             self._choose_naive(
                 f"seasonal naive beat or matched Prophet in the backtest ({_compare(prophet_score, naive_score)})",
