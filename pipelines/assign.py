@@ -32,7 +32,7 @@ from store import topics as store_topics
 
 log = logging.getLogger(__name__)
 
-REFIT_MIN_COMMENTS = 50
+REFIT_MIN_COMMENTS = 30
 
 
 class AssignError(ValueError):
