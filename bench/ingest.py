@@ -86,7 +86,9 @@ def main() -> None:
             check=True, capture_output=True, text=True, env=env, cwd=ROOT,
         )
         result = json.loads(out.stdout.strip().splitlines()[-1])
-        peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mib = usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime
         db_mib = sum(p.stat().st_size for p in (work / "data").glob("*.duckdb*")) / 2**20
         print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()} (shared with other work)")
         print(f"command: python bench/ingest.py --rows {args.rows} --format {args.format}")
@@ -95,6 +97,7 @@ def main() -> None:
             f"ingest: {result['rows_read']} rows in {result['seconds']:.1f}s = {result['rows_read'] / result['seconds']:,.0f} rows/s; "
             f"accepted {result['accepted']}, duplicates {result['duplicates']}, rejected {result['rejected']}"
         )
+        print(f"CPU time of the ingest process: {cpu:.1f}s = {result['rows_read'] / cpu:,.0f} rows per CPU-second (load-independent)")
         print(f"peak RSS of the ingest process: {peak_mib:,.0f} MiB; DuckDB file {db_mib:,.0f} MiB")
 
 
