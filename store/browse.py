@@ -89,10 +89,12 @@ def search_comments(
     limit: int = 20,
 ) -> list[dict[str, Any]] | None:
     """The comments most similar to ``vector`` among those with a cached vector of model
-    ``fingerprint``, best first, one per distinct text; None when that model has no vectors.
+    ``fingerprint``, best first, one per distinct text (its newest comment); None when that
+    model has no vectors.
 
-    DuckDB computes the cosine similarity (``array_cosine_similarity``) next to the data, so
-    only the best ``limit`` rows leave the database.
+    DuckDB scores the cached vectors (``array_cosine_similarity``, one per distinct text) and
+    keeps the best ``limit`` before joining them to their comments, so only those rows leave
+    the database. Filters narrow the texts before they are ranked.
     """
     dim = model_dim(store, fingerprint)
     if dim is None:
@@ -100,19 +102,21 @@ def search_comments(
     if len(vector) != dim:
         raise ValueError(f"the query vector has {len(vector)} dimensions; model {fingerprint} has {dim}")
     where, params = _filters(start=start, end=end, source=source, query=None, topic_key=topic_key)
+    joined = "FROM comments c LEFT JOIN topic_assignments a ON a.run_id = ? AND a.comment_id = c.id"
+    narrowed = " AND ".join(where) or "TRUE"
+    candidates = f" AND e.text_hash IN (SELECT c.text_hash {joined} WHERE {narrowed})" if where else ""
     sql = (
-        f"SELECT {_SELECT_PUBLIC}, array_cosine_similarity(e.vector, ?::FLOAT[{int(dim)}]) AS score"
-        f" FROM comments c JOIN {vectors_table(dim)} e ON e.fingerprint = ? AND e.text_hash = c.text_hash"
+        f"WITH best AS (SELECT e.text_hash, array_cosine_similarity(e.vector, ?::FLOAT[{int(dim)}]) AS score"
+        f" FROM {vectors_table(dim)} e WHERE e.fingerprint = ?{candidates} ORDER BY score DESC LIMIT ?)"
+        f" SELECT {_SELECT_PUBLIC}, best.score FROM best JOIN comments c ON c.text_hash = best.text_hash"
         " LEFT JOIN topic_assignments a ON a.run_id = ? AND a.comment_id = c.id"
-    )
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += (
+        f" WHERE {narrowed}"
         " QUALIFY row_number() OVER (PARTITION BY c.text_hash ORDER BY c.created_at DESC, c.id DESC) = 1"
-        " ORDER BY score DESC, c.id DESC LIMIT ?"
+        " ORDER BY best.score DESC, c.id DESC"
     )
+    candidate_params = [run_id, *params] if where else []
     with store.cursor() as cur:
-        rows = cur.execute(sql, [vector, fingerprint, run_id, *params, limit]).fetchall()
+        rows = cur.execute(sql, [vector, fingerprint, *candidate_params, limit, run_id, *params]).fetchall()
     return [dict(zip((*_PUBLIC_COLUMNS, "topic_key", "score"), row)) for row in rows]
 
 
