@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -49,16 +50,26 @@ def synthetic_volumes(n_topics: int, n_days: int, seed: int = 1) -> pd.DataFrame
 
 def time_topics(settings: Settings, n_topics: int, n_days: int) -> None:
     tasks = series_tasks(settings, synthetic_volumes(n_topics, n_days))
+    cpu_before = _cpu_seconds()
     started = time.perf_counter()
     results, failures = run_tasks(tasks, settings.forecast.workers)
     seconds = time.perf_counter() - started
+    cpu = _cpu_seconds() - cpu_before
     daily = [r for r in results if r["freq"] == "D"]
     prophet = sum(r["chosen_model"] == PROPHET for r in daily)
     print(f"## {n_topics} topics x {n_days} days, {settings.forecast.workers} workers, "
           f"uncertainty_samples={settings.forecast.uncertainty_samples}")
     print(f"series forecast: {len(results)} ({len(tasks)} tasks, {len(failures)} failed)")
     print(f"wall time: {seconds:.1f} s ({seconds / n_topics:.2f} s per topic, daily + weekly)")
+    print(f"CPU time, this process and its workers: {cpu:.1f} s ({cpu / n_topics:.2f} s per topic), "
+          f"steadier than wall time on a shared machine")
     print(f"daily series won by Prophet: {prophet} of {len(daily)}")
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished children (the pool's workers)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def time_uncertainty_samples(configured: int) -> None:
@@ -144,6 +155,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--demo-comments", type=int, default=24000)
     parser.add_argument("--skip-timing", action="store_true")
+    parser.add_argument("--skip-mase", action="store_true")
     args = parser.parse_args()
 
     settings = Settings()
@@ -153,6 +165,8 @@ def main() -> None:
     if not args.skip_timing:
         time_topics(settings, args.topics, args.days)
         time_uncertainty_samples(settings.forecast.uncertainty_samples)
+    if args.skip_mase:
+        return
     demo = demo_volumes(args.demo_comments)
     if demo is not None:
         mase_table("the demo data (topic_hint)", demo, settings.forecast.uncertainty_samples)
