@@ -64,10 +64,12 @@ async def drive(base: str, token: str, name: str, request, clients: int, total: 
             while sent < total and time.perf_counter() < deadline:
                 sent += 1
                 started = time.perf_counter()
-                response = await request(http, sent)
+                try:
+                    ok = (await request(http, sent)).status_code == 200
+                except httpx.TransportError:
+                    ok = False
                 latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    errors += 1
+                errors += not ok
 
         began = time.perf_counter()
         await asyncio.gather(*(client_loop() for _ in range(clients)))

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from pipelines.jobs import recover_crashed_jobs
 from pipelines.schedule import build_scheduler
 from pipelines.settings import Settings
+from service.cache import ReadCache
 from service.jobs import JobRunner, thread_store
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
@@ -82,6 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.encoder = QueryEncoder(settings)
+    app.state.cache = ReadCache()
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     if settings.service.cors_origins:

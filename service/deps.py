@@ -15,6 +15,7 @@ from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from pipelines.settings import Settings
+from service.cache import ReadCache
 from service.jobs import JobRunner, thread_store
 from service.metrics import ServiceMetrics
 from store import Store
@@ -41,6 +42,10 @@ def get_jobs(request: Request) -> JobRunner:
     return request.app.state.jobs
 
 
+def get_cache(request: Request) -> ReadCache:
+    return request.app.state.cache
+
+
 def get_page_size(
     settings: Annotated[Settings, Depends(get_settings)],
     limit: Annotated[int, Query(ge=1, description="Items per page; at most service.max_page_size (500).")] = 50,
@@ -56,6 +61,7 @@ PageSizeDep = Annotated[int, Depends(get_page_size)]
 StoreDep = Annotated[Store, Depends(get_store)]
 MetricsDep = Annotated[ServiceMetrics, Depends(get_metrics)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
+CacheDep = Annotated[ReadCache, Depends(get_cache)]
 
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key from `topicpulse keys create`.")
 _bearer = HTTPBearer(auto_error=False, description="The same API key, as `Authorization: Bearer <key>`.")

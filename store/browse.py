@@ -126,3 +126,17 @@ def name_uploaded_batch(store: Store, batch_id: int, display_name: str) -> None:
     with store.transaction() as cur:
         cur.execute("UPDATE ingest_batches SET source_file = ? WHERE id = ?", [display_name, batch_id])
         cur.execute("UPDATE rejected_rows SET source_file = ? WHERE batch_id = ?", [display_name, batch_id])
+
+
+def topic_data_version(store: Store) -> tuple[int, int, int]:
+    """(current topic run id, assignment rows, newest comment id): what topic aggregates depend on.
+
+    Runs are immutable once done and assignments and comments are only added, so the three
+    change whenever a topic list or volume could.
+    """
+    with store.cursor() as cur:
+        row = cur.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM topic_runs WHERE status = 'done'),"
+            " (SELECT count(*) FROM topic_assignments), (SELECT coalesce(max(id), 0) FROM comments)"
+        ).fetchone()
+    return int(row[0]), int(row[1]), int(row[2])

@@ -93,3 +93,22 @@ def test_runs_list_and_detail(client, headers, keys):
     detail = client.get(f"/api/v1/runs/{runs[0]['run_id']}", headers=headers["reader"]).json()
     assert detail["run_id"] == runs[0]["run_id"] and detail["current"] is True
     assert client.get("/api/v1/runs/999", headers=headers["reader"]).status_code == 404
+
+
+def test_topic_reads_are_cached_until_the_data_changes(client, headers, keys):
+    import pandas as pd
+
+    from store.topics import add_assignments
+
+    reader, cache = headers["reader"], client.app.state.cache
+    first = client.get("/api/v1/topics", headers=reader).json()
+    assert client.get("/api/v1/topics", headers=reader).json() == first
+    assert cache.hits == 1
+    client.post("/api/v1/comments", headers=headers["admin"],
+                json={"comments": [{"text": "Xăng lại tăng giá nữa", "created_at": f"{LAST_DAY}T10:00:00+07:00"}]})
+    store = client.app.state.store
+    new_id = store.conn.execute("SELECT max(id) FROM comments").fetchone()[0]
+    add_assignments(store, first["run_id"], pd.DataFrame({"comment_id": [new_id], "topic_key": [keys["fuel"]],
+                                                          "similarity": [0.9]}))
+    after = {t["topic_key"]: t["volume"] for t in client.get("/api/v1/topics", headers=reader).json()["items"]}
+    assert after[keys["fuel"]] == {t["topic_key"]: t["volume"] for t in first["items"]}[keys["fuel"]] + 1

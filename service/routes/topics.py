@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query
 
-from service.deps import PageSizeDep, SettingsDep, StoreDep, require_role
+from service.deps import CacheDep, PageSizeDep, SettingsDep, StoreDep, require_role
 from service.pagination import decode_cursor, encode_cursor
 from service.schemas import (
     CommentPublic,
@@ -26,7 +26,7 @@ from service.schemas import (
     Window,
 )
 from store import topics as topic_store
-from store.browse import latest_comment_at, list_comments
+from store.browse import latest_comment_at, list_comments, topic_data_version
 from store.forecasts import topic_forecast
 
 router = APIRouter(
@@ -54,6 +54,7 @@ def _points(frame: pd.DataFrame) -> list[VolumePoint]:
 def list_topics(
     settings: SettingsDep,
     store: StoreDep,
+    cache: CacheDep,
     days: Annotated[int, Query(ge=1, le=366, description="Window length in days.")] = 7,
     end: Annotated[date | None, Query(description="Last day of the window (default: the latest day with comments).")] = None,
     sort: Annotated[TopicSort, Query(description="size, volume (in the window), growth, or key.")] = "volume",
@@ -61,6 +62,14 @@ def list_topics(
 ) -> TopicsPublic:
     """Volume counts the comments of each topic in the window of ``days`` local days ending on
     ``end``; growth compares it with the window of equal length just before."""
+    return cache.get(
+        topic_data_version(store),
+        ("topics", days, end, sort, min_volume),
+        lambda: _topic_summaries(settings, store, days, end, sort, min_volume),
+    )
+
+
+def _topic_summaries(settings, store, days: int, end: date | None, sort: str, min_volume: int) -> TopicsPublic:
     run = topic_store.current_run(store)
     if run is None:
         return TopicsPublic(run_id=None, window=None, items=[])
@@ -106,9 +115,16 @@ def get_topic(
     topic_key: str,
     settings: SettingsDep,
     store: StoreDep,
+    cache: CacheDep,
     start: Annotated[date | None, Query(description="First day of the volume series.")] = None,
     end: Annotated[date | None, Query(description="Last day of the volume series (included).")] = None,
 ) -> TopicPublic:
+    return cache.get(
+        topic_data_version(store), ("topic", topic_key, start, end), lambda: _topic_detail(settings, store, topic_key, start, end)
+    )
+
+
+def _topic_detail(settings, store, topic_key: str, start: date | None, end: date | None) -> TopicPublic:
     topic = _topic_or_404(store, topic_key)
     tz = settings.ingest.timezone
     series = {
