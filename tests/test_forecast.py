@@ -182,6 +182,12 @@ def test_forecasts_in_worker_processes_are_stored_and_read_back(settings: Settin
     assert store_forecasts.fingerprints(store)[("t0003", "D")] == tasks[3].fingerprint
     # t0000 emerged 15 days ago: too short to backtest, it has one as-of week; the others three.
     assert len(store_forecasts.asof_points(store)) == 7 * 21 + 7
+    # A refit replaces a topic's forecast whole.
+    store_forecasts.write_run(store, started_at=dt.datetime.now(dt.UTC), series=1, skipped=0,
+                              settings={}, results=[results[3]])
+    assert len(store_forecasts.topic_forecast(store, "t0003")["points"]) == 30
+    assert len(store_forecasts.asof_points(store)) == 7 * 21 + 7
+    assert store_forecasts.latest_run(store)["refitted"] == 1
 
 
 def test_same_series_same_fingerprint_and_settings_change_it(settings: Settings) -> None:
