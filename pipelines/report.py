@@ -29,7 +29,7 @@ from store import topics as store_topics
 log = logging.getLogger(__name__)
 
 __all__ = [
-    "FORMATS", "MEDIA_TYPES", "AlertItem", "ForecastPoint", "ForecastSummary", "ReportError", "RunInfo",
+    "FORMATS", "MAX_SPAN_DAYS", "MAX_TOP_N", "MEDIA_TYPES", "AlertItem", "ForecastPoint", "ForecastSummary", "ReportError", "RunInfo",
     "TopicReport", "TopicSection", "VolumePoint", "build_topic_report", "format_for_path", "render_report",
     "validate_period", "write_report",
 ]
