@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "FORMATS", "MAX_SPAN_DAYS", "MAX_TOP_N", "MEDIA_TYPES", "AlertItem", "ForecastPoint", "ForecastSummary", "ReportError", "RunInfo",
     "TopicReport", "TopicSection", "VolumePoint", "build_topic_report", "format_for_path", "render_report",
-    "validate_period", "write_report",
+    "validate_period", "write_recent_reports", "write_report",
 ]
 
 MAX_SPAN_DAYS = 366
@@ -41,6 +41,8 @@ MAX_TOP_N = 50
 KEYWORDS = 10
 REPRESENTATIVE_COMMENTS = 3
 MAX_ALERTS = 500
+REPORTS_DIR = Path("reports")
+"""Where ``write_recent_reports`` puts its files, relative to ``data_dir``."""
 _SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 
 
@@ -194,13 +196,32 @@ def write_report(settings: Settings, store: Store, path: Path, *, start: date, e
     never sees half a report.
     """
     report = build_topic_report(settings, store, start=start, end=end, top_n=top_n)
-    text = render_report(report, fmt or format_for_path(path))
+    _write_atomically(path, render_report(report, fmt or format_for_path(path)))
+    log.info("wrote topic report %s..%s to %s", start, end, path)
+    return report
+
+
+def write_recent_reports(settings: Settings, store: Store, *, end: date, days: int = 28,
+                         formats: tuple[str, ...] = ("html", "md")) -> list[Path]:
+    """The report on the ``days`` local days before ``end``, once per format, under ``data_dir/reports``.
+
+    For the demo and scheduled runs: files are named by period, so a rerun replaces its own files.
+    """
+    start = end - timedelta(days=days)
+    folder = settings.resolve(REPORTS_DIR)
+    paths = [folder / f"topics-{start.isoformat()}-{end.isoformat()}.{fmt}" for fmt in formats]
+    report = build_topic_report(settings, store, start=start, end=end)
+    for path, fmt in zip(paths, formats):
+        _write_atomically(path, render_report(report, fmt))
+    log.info("wrote %d topic report files for %s..%s to %s", len(paths), start, end, folder)
+    return paths
+
+
+def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_name(f".{path.name}.partial")
     partial.write_text(text, encoding="utf-8")
     partial.replace(path)
-    log.info("wrote topic report %s..%s to %s", start, end, path)
-    return report
 
 
 def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: int, topics: list[dict], *,

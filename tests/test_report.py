@@ -31,6 +31,7 @@ from pipelines.report import (
     build_topic_report,
     render_report,
     validate_period,
+    write_recent_reports,
 )
 from pipelines.settings import Settings
 from service.app import create_app
@@ -268,6 +269,14 @@ def test_no_forecast_and_no_alerts_are_notes(settings: Settings, store: Store) -
     assert any("No forecast yet" in note for note in report.notes)
     html = render_report(report, "html")
     assert html.count("<svg") == 3 and "No alerts in this period." in html
+
+
+def test_recent_reports_are_written_under_the_data_folder(settings: Settings, store: Store) -> None:
+    seed_store(store)
+    paths = write_recent_reports(settings, store, end=PERIOD_END, days=7)
+    assert [p.name for p in paths] == ["topics-2026-03-08-2026-03-15.html", "topics-2026-03-08-2026-03-15.md"]
+    assert all(p.parent == settings.data_dir / "reports" and p.stat().st_size > 0 for p in paths)
+    assert not list(paths[0].parent.glob(".*.partial"))
 
 
 def test_every_format_from_the_store_has_its_chart(settings: Settings, store: Store) -> None:
