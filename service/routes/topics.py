@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
 from service.deps import CacheDep, PageSizeDep, SettingsDep, StoreDep, require_role
 from service.pagination import decode_cursor, encode_cursor
@@ -46,6 +46,11 @@ def _topic_or_404(store, topic_key: str) -> dict:
     return topic
 
 
+def _json(body: bytes) -> Response:
+    """A cached answer, already serialised (its model was validated when it was built)."""
+    return Response(body, media_type="application/json")
+
+
 def _points(frame: pd.DataFrame) -> list[VolumePoint]:
     return [VolumePoint(ds=ds.date(), y=int(y)) for ds, y in zip(frame["ds"], frame["y"])]
 
@@ -59,14 +64,14 @@ def list_topics(
     end: Annotated[date | None, Query(description="Last day of the window (default: the latest day with comments).")] = None,
     sort: Annotated[TopicSort, Query(description="size, volume (in the window), growth, or key.")] = "volume",
     min_volume: Annotated[int, Query(ge=0, description="Leave out topics with fewer comments in the window.")] = 0,
-) -> TopicsPublic:
+) -> Response:
     """Volume counts the comments of each topic in the window of ``days`` local days ending on
     ``end``; growth compares it with the window of equal length just before."""
-    return cache.get(
+    return _json(cache.get(
         topic_data_version(store),
         ("topics", days, end, sort, min_volume),
-        lambda: _topic_summaries(settings, store, days, end, sort, min_volume),
-    )
+        lambda: _topic_summaries(settings, store, days, end, sort, min_volume).model_dump_json().encode(),
+    ))
 
 
 def _topic_summaries(settings, store, days: int, end: date | None, sort: str, min_volume: int) -> TopicsPublic:
@@ -118,10 +123,12 @@ def get_topic(
     cache: CacheDep,
     start: Annotated[date | None, Query(description="First day of the volume series.")] = None,
     end: Annotated[date | None, Query(description="Last day of the volume series (included).")] = None,
-) -> TopicPublic:
-    return cache.get(
-        topic_data_version(store), ("topic", topic_key, start, end), lambda: _topic_detail(settings, store, topic_key, start, end)
-    )
+) -> Response:
+    return _json(cache.get(
+        topic_data_version(store),
+        ("topic", topic_key, start, end),
+        lambda: _topic_detail(settings, store, topic_key, start, end).model_dump_json().encode(),
+    ))
 
 
 def _topic_detail(settings, store, topic_key: str, start: date | None, end: date | None) -> TopicPublic:
