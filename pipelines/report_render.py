@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 FORMATS = ("md", "html", "csv", "json")
 MEDIA_TYPES = {"md": "text/markdown", "html": "text/html", "csv": "text/csv", "json": "application/json"}
 """Media type per format; all text is UTF-8."""
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _METRIC_NAMES = {"mae": "MAE", "smape": "sMAPE", "mase": "MASE"}
 CSV_COLUMNS = (
     "rank", "topic_key", "label", "keywords", "volume", "previous_volume", "change_pct", "share_pct",
@@ -230,13 +231,14 @@ def _html(report: TopicReport) -> str:
 # ---- CSV --------------------------------------------------------------------------------------
 
 def _csv(report: TopicReport) -> str:
+    """One row per top topic. Text cells that a spreadsheet would run as a formula are quoted."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for s in report.topics:
         forecast = s.forecast
         writer.writerow([
-            s.rank, s.topic_key, s.label, "; ".join(s.keywords), s.volume, s.previous_volume,
+            s.rank, s.topic_key, _text_cell(s.label), _text_cell("; ".join(s.keywords)), s.volume, s.previous_volume,
             "" if s.change_pct is None else s.change_pct, s.share_pct, s.alert_count,
             forecast.model if forecast else "", (forecast.reason or "") if forecast else "",
             len(forecast.points) if forecast else "",
@@ -244,6 +246,11 @@ def _csv(report: TopicReport) -> str:
             _blank_if_none(_chosen_mase(forecast)),
         ])
     return buffer.getvalue()
+
+
+def _text_cell(text: str) -> str:
+    """Comment-derived text, defused for spreadsheets (a leading = + - @ would start a formula)."""
+    return f"'{text}" if text[:1] in _FORMULA_STARTS else text
 
 
 def _blank_if_none(value: float | None) -> object:

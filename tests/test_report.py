@@ -109,6 +109,15 @@ def test_csv_has_one_row_per_topic_with_its_figures() -> None:
     assert row["backtest_mase"] == "0.9" and row["alerts"] == "1"
 
 
+def test_csv_defuses_spreadsheet_formulas_in_comment_text() -> None:
+    report = hand_built_report()
+    report.topics[0].label = '=HYPERLINK("http://x")'
+    report.topics[0].keywords = ["@cmd", "tăng"]
+    row = next(csv.DictReader(io.StringIO(render_report(report, "csv"))))
+    assert row["label"] == '\'=HYPERLINK("http://x")'
+    assert row["keywords"] == "'@cmd; tăng"
+
+
 def test_json_carries_the_full_structure() -> None:
     data = json.loads(render_report(hand_built_report(), "json"))
     assert data["start"] == "2026-03-01" and data["end"] == "2026-03-08"
