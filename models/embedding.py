@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = {"cuda": 128, "mps": 64, "cpu": 32}
 BACKENDS = ("auto", "torch", "onnx")
 _WEIGHT_SUFFIXES = (".safetensors", ".bin", ".onnx", ".pt")
-_PROGRESS_MIN_TEXTS = 2000
+PROGRESS_MIN_TEXTS = 2000
 _CHUNK_BATCHES = 16
 
 
@@ -199,8 +199,8 @@ class Embedder:
             return out
         order = np.argsort([-len(t) for t in texts], kind="stable")
         if show_progress is None:
-            show_progress = len(texts) >= _PROGRESS_MIN_TEXTS
-        progress = _progress(len(texts), show_progress)
+            show_progress = len(texts) >= PROGRESS_MIN_TEXTS
+        progress = progress_bar(len(texts), show_progress)
         done = 0
         try:
             while done < len(texts):
@@ -254,7 +254,8 @@ def _snapshot_folder(model_id: str) -> Path | None:
         return None
 
 
-def _progress(total: int, enabled: bool):
+def progress_bar(total: int, enabled: bool):
+    """A tqdm bar over texts (shown on stderr only when enabled)."""
     from tqdm.auto import tqdm
 
     return tqdm(total=total, disable=not enabled, unit="text", desc="embedding")

@@ -99,7 +99,6 @@ class OnnxRunner:
 
 def export_int8(model, target: Path, *, per_channel: bool = True, op_types: tuple[str, ...] = ("MatMul",)) -> Path:
     """Export a transformers encoder to ONNX (dynamic batch and length) and quantise it to int8."""
-    import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -116,7 +115,6 @@ def export_int8(model, target: Path, *, per_channel: bool = True, op_types: tupl
             op_types_to_quantize=list(op_types),
         )
         os.replace(partial, target)
-    del torch
     return target
 
 

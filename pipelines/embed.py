@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from models.e5_convert import prepare_default_model
-from models.embedding import Embedder
+from models.embedding import PROGRESS_MIN_TEXTS, Embedder, progress_bar
 from pipelines.settings import Settings
 from store import Store
 from store import embeddings as store_embeddings
@@ -60,14 +60,19 @@ def embed_comments(settings: Settings, store: Store, embedder: Embedder | None =
     total, missing = store_embeddings.text_counts(store, embedder.fingerprint)
     log.info("%d distinct comment texts, %d to embed with %s", total, missing, embedder.fingerprint)
     embedded = batches = 0
-    for text_hashes, texts in store_embeddings.missing_texts(
-        store, embedder.fingerprint, batch_size=settings.embedding.write_batch
-    ):
-        vectors = embedder.encode(texts, show_progress=False)
-        store_embeddings.put_vectors(store, embedder.fingerprint, text_hashes, vectors)
-        embedded += len(texts)
-        batches += 1
-        log.info("embedded %d/%d texts (%.0f texts/s)", embedded, missing, embedded / (time.perf_counter() - started))
+    progress = progress_bar(missing, missing >= PROGRESS_MIN_TEXTS)
+    try:
+        for text_hashes, texts in store_embeddings.missing_texts(
+            store, embedder.fingerprint, batch_size=settings.embedding.write_batch
+        ):
+            vectors = embedder.encode(texts, show_progress=False)
+            store_embeddings.put_vectors(store, embedder.fingerprint, text_hashes, vectors)
+            embedded += len(texts)
+            batches += 1
+            progress.update(len(texts))
+            log.info("embedded %d/%d texts", embedded, missing)
+    finally:
+        progress.close()
     return EmbedReport(
         model=embedder.model_name,
         fingerprint=embedder.fingerprint,
