@@ -138,6 +138,21 @@ def test_unavailable_model_gives_a_clear_error(settings: Settings, tmp_path: Pat
     assert "is not available" in flat and "models prepare" in flat
 
 
+def test_embed_command_reports_what_it_did(small_settings, store, minilm_path, monkeypatch) -> None:
+    from service.cli import app
+
+    add_comments(store, TEXTS)
+    store.close()
+    monkeypatch.setenv("TOPICPULSE_DATA_DIR", str(small_settings.data_dir))
+    monkeypatch.setenv("TOPICPULSE_EMBEDDING__MODEL", minilm_path)
+    monkeypatch.setenv("TOPICPULSE_EMBEDDING__BACKEND", "torch")
+    first = CliRunner().invoke(app, ["embed"])
+    assert first.exit_code == 0, first.output
+    assert "4 texts embedded, 0 already cached" in first.output
+    again = CliRunner().invoke(app, ["embed"])
+    assert "0 texts embedded, 4 already cached" in again.output
+
+
 def test_default_model_puts_vietnamese_near_duplicates_together(settings, store, tmp_path_factory) -> None:
     settings.embedding.cache_dir = tmp_path_factory.getbasetemp() / "models"
     converted_e5(settings.embedding.cache_dir)

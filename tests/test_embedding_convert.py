@@ -55,3 +55,15 @@ def test_prepare_is_done_once_and_keyed_by_package_checksum(e5_dir: Path) -> Non
     stamp = (e5_dir / "model.safetensors").stat().st_mtime_ns
     assert prepare_default_model(e5_dir.parent) == e5_dir
     assert (e5_dir / "model.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_models_prepare_command_reuses_the_converted_folder(e5_dir: Path, tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    monkeypatch.setenv("TOPICPULSE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TOPICPULSE_EMBEDDING__CACHE_DIR", str(e5_dir.parent))
+    result = CliRunner().invoke(app, ["models", "prepare"])
+    assert result.exit_code == 0, result.output
+    assert str(e5_dir) in result.output
