@@ -23,6 +23,7 @@ from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
 from service.routes import alerts, comments, health, jobs, keys, reports, search, topics
 from service.routes.search import QueryEncoder
+from service.schemas import ErrorPublic
 from store import Store
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,13 @@ these docs (the schema, no data; `service.docs = false` turns them off) work wit
 Errors are JSON: `{"detail": "...", "request_id": "..."}`; validation errors also list each
 field in `errors`. Every response carries `X-Request-ID`.
 """
+
+
+_ERROR_RESPONSES = {
+    422: {"model": ErrorPublic, "description": "Malformed JSON, a wrong type or date, or a limit exceeded; "
+          "`detail` and `errors` name the field."},
+    500: {"model": ErrorPublic, "description": "An unexpected error; quote `request_id` when reporting it."},
+}
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -98,7 +106,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     app.include_router(health.router)
     for module in (comments, topics, alerts, search, jobs, keys, reports):
-        app.include_router(module.router, prefix=API_PREFIX)
+        app.include_router(module.router, prefix=API_PREFIX, responses=_ERROR_RESPONSES)
     return app
 
 

@@ -231,3 +231,14 @@ def test_schedule_runs_inside_the_service_when_enabled(app_settings):
 
 def test_no_scheduler_by_default(client):
     assert client.app.state.scheduler is None
+
+
+def test_openapi_documents_auth_and_error_shapes_for_every_api_operation(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = [(path, method, op) for path, item in schema["paths"].items() if path.startswith("/api/v1/")
+                  for method, op in item.items()]
+    assert len(operations) >= 20
+    for path, method, op in operations:
+        assert {"401", "403", "422"} <= set(op["responses"]), (method, path)
+        assert op.get("security"), (method, path)
+    assert "HTTPValidationError" not in schema["components"]["schemas"]
