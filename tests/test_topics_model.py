@@ -169,3 +169,30 @@ def test_lineage_matches_splits_merges_and_new_topics() -> None:
     links = match_topics(unit, words, np.vstack([merged, unit[2], unit[3]]),
                          [["a1", "b1", "a2", "b2"], ["c1", "c2"], ["d1", "d2"]], min_score=0.4)
     assert links[0].relation == "merge" and sorted(links[0].parents) == [0, 1]
+
+
+def test_demo_comments_give_segmented_vietnamese_keywords(tmp_path: Path) -> None:
+    """The seeded demo data, ingested for real; vectors are built from each comment's true topic."""
+    from pipelines.demo_data import write_demo_data
+    from pipelines.ingest import ingest_file
+    from pipelines.settings import Settings
+    from store import Store
+
+    settings = Settings(data_dir=tmp_path / "data")
+    with Store(settings.store_path) as store:
+        for path in write_demo_data(tmp_path / "demo", n_comments=1500).files:
+            ingest_file(settings, store, path)
+        rows = store.conn.execute(
+            "SELECT text, coalesce(json_extract_string(meta, '$.topic_hint'), 'none') FROM comments ORDER BY id"
+        ).fetchall()
+    texts = [text for text, _ in rows]
+    names = sorted({hint for _, hint in rows})
+    truth = np.array([names.index(hint) for _, hint in rows])
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(len(names), 32))[truth] + 0.4 * rng.normal(size=(len(texts), 32))
+    model = TopicModel(representation="ctfidf").fit(texts, vectors / np.linalg.norm(vectors, axis=1, keepdims=True))
+
+    by_theme = {names[np.bincount(truth[model.labels_ == t.index]).argmax()]: t.words() for t in model.topics_}
+    assert "đất_đai" in by_theme["land_law"] and "giải_phóng mặt_bằng" in by_theme["land_law"]
+    assert "lừa_đảo" in by_theme["online_scams"] and "học_phí" in by_theme["school_fees"]
+    assert _majority_purity(model.labels_, truth) > 0.9
