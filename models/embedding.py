@@ -104,7 +104,8 @@ class Embedder:
         default prompt when it has one, else no prefix.
     backend:
         ``torch``; ``onnx`` for the int8 ONNX Runtime path on CPU (see ``models.embedding_onnx``),
-        about twice as fast there within cosine 0.99 of fp32; ``auto`` is onnx on CPU, else torch.
+        faster there within cosine 0.99 of fp32; ``auto`` is onnx on CPU for mean-pooled models, else
+        torch.
     cache_dir:
         Where the onnx backend keeps its exported model (default: a folder in the temp dir).
     """
@@ -128,13 +129,15 @@ class Embedder:
             raise ValueError(f"max_seq_length must be at least 1, got {max_seq_length}")
         self.model_name = str(model)
         self.device = pick_device(device)
-        if backend == "auto":
-            backend = "onnx" if self.device == "cpu" else "torch"
-        self.backend = backend
         if backend == "onnx" and self.device != "cpu":
             raise ValueError(f"the onnx backend runs on cpu only, not {self.device}")
         self.batch_size = batch_size or DEFAULT_BATCH_SIZE.get(self.device.split(":")[0], 32)
         self._model = self._load()
+        if backend == "auto":
+            from models.embedding_onnx import supports
+
+            backend = "onnx" if self.device == "cpu" and supports(self._model) else "torch"
+        self.backend = backend
         limit = self._model.max_seq_length or max_seq_length
         self.max_seq_length = min(max_seq_length, limit)
         self._model.max_seq_length = self.max_seq_length

@@ -38,11 +38,9 @@ def _default_cache_dir() -> Path:
 class OnnxRunner:
     """Runs one sentence-transformers model's transformer with ONNX Runtime on int8 weights."""
 
-    def __init__(self, onnx_path: Path, tokenizer, *, prompt: str, max_seq_length: int, pooling: str) -> None:
+    def __init__(self, onnx_path: Path, tokenizer, *, prompt: str, max_seq_length: int) -> None:
         import onnxruntime as ort
 
-        if pooling != "mean":
-            raise ValueError(f"the onnx backend supports mean pooling only, not {pooling!r}")
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
@@ -54,11 +52,12 @@ class OnnxRunner:
     @classmethod
     def for_model(cls, embedder: Embedder, cache_dir: Path | None = None) -> OnnxRunner:
         """Export and quantise ``embedder``'s transformer on first use, then load the cached file."""
+        if not supports(embedder._model):
+            raise ValueError(
+                f"the onnx backend runs Transformer + mean Pooling (+ Normalize) models only; use backend "
+                f"'torch' for {embedder.model_name}"
+            )
         transformer = embedder._model[0]
-        pooling = embedder._model[1]
-        mode = getattr(pooling, "pooling_mode", "mean")
-        if not isinstance(mode, str):
-            mode = "mean" if getattr(pooling, "pooling_mode_mean_tokens", False) else "other"
         key = hashlib.sha256(f"{embedder.fingerprint}|{RECIPE}".encode()).hexdigest()[:16]
         target = (cache_dir or _default_cache_dir()) / f"{key}.int8.onnx"
         exported = _EXPORTED.get(key)
@@ -72,7 +71,6 @@ class OnnxRunner:
             transformer.tokenizer,
             prompt=embedder.prompt,
             max_seq_length=embedder.max_seq_length,
-            pooling=mode,
         )
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
@@ -95,6 +93,15 @@ class OnnxRunner:
             pooled /= np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
             out.append(pooled.astype(np.float32))
         return np.concatenate(out) if out else np.empty((0, 0), dtype=np.float32)
+
+
+def supports(model) -> bool:
+    """Whether a SentenceTransformer is Transformer + mean Pooling over every token (+ Normalize)."""
+    kinds = [type(module).__name__ for module in model]
+    if kinds not in (["Transformer", "Pooling"], ["Transformer", "Pooling", "Normalize"]):
+        return False
+    pooling = model[1]
+    return getattr(pooling, "pooling_mode", None) == "mean" and getattr(pooling, "include_prompt", True)
 
 
 def export_int8(model, target: Path, *, per_channel: bool = True, op_types: tuple[str, ...] = ("MatMul",)) -> Path:
