@@ -9,9 +9,10 @@ DuckDB lets one process open a database file for writing, so the design is:
   because DuckDB's file lock refuses a second writer. It never corrupts the file or waits.
 * **Jobs run beside the event loop, never on it.** ``POST /runs``, ``/forecasts`` and ``/assign``
   record the job row (``pipelines.jobs.start_job``) and answer 202 with its id at once; the
-  work (``pipelines.jobs.execute_job``) runs on a worker thread. There is one single-thread
-  executor per job kind, so two jobs of one kind never overlap (``start_job`` also refuses a
-  second while one is running: 409), while a forecast may run beside a topic run.
+  work (``pipelines.jobs.execute_job``) runs on a worker thread, one single-thread executor per
+  job kind. ``start_job`` refuses (409) a job while one of the same kind, or of a kind sharing a
+  stage with it (``pipelines.jobs.STAGES``: a topic run and an assignment both embed), is queued
+  or running; kinds that share nothing, such as a forecast and an inbox ingest, run side by side.
 * **Heavy compute holds no lock.** The pipelines split each job into: load inputs from the store
   (a read), pure compute on arrays (embedding, UMAP/HDBSCAN, Prophet fits — in worker processes
   where the pipeline offers it, e.g. ``forecast.workers``), then one short write transaction.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -10,11 +11,22 @@ import sys
 import time
 
 import httpx
+import pytest
 from typer.testing import CliRunner
 
 from service.cli import app
 from store import Store
 from store.keys import verify_key
+
+
+@pytest.fixture(autouse=True)
+def _keep_root_logging():
+    """The CLI points the root logger at CliRunner's stream; later tests must not log into it."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 def run(settings, *args: str):

@@ -55,7 +55,11 @@ def test_real_server_answers_over_loopback(server, app_settings):
         assert {t["topic_key"] for t in topics.json()["items"]} == set(keys.values())
         detail = http.get(f"/api/v1/topics/{keys['fuel']}", headers={"X-API-Key": token})
         assert detail.status_code == 200 and detail.json()["lineage"]
-        assert 'route="/api/v1/topics/{topic_key}"' in http.get("/metrics").text
+        # The middleware records a request just after its response is sent: allow it a moment.
+        deadline = time.monotonic() + 10
+        while 'route="/api/v1/topics/{topic_key}"' not in http.get("/metrics").text:
+            assert time.monotonic() < deadline, "the request never reached the metrics"
+            time.sleep(0.05)
 
 
 def test_cli_against_a_running_service_fails_clearly(server, app_settings, tmp_path):
