@@ -12,7 +12,7 @@ from pipelines.settings import Settings
 from store import Store
 from store import forecasts as store_forecasts
 from tests.conftest import shared_dataset
-from tests.forecast_series import planted_volumes, poisson_series, series
+from tests.forecast_series import planted_volumes, poisson_series, seed_topic_store, series
 
 FAST = {"uncertainty_samples": 50, "backtest_folds": 3}
 
@@ -202,3 +202,35 @@ def test_same_series_same_fingerprint_and_settings_change_it(settings: Settings)
     assert SeriesTask("t0002", "D", a.ds, changed_y, config).fingerprint != a.fingerprint
     assert SeriesTask("t0002", "D", a.ds, a.y, {**config, "horizon": 10}).fingerprint != a.fingerprint
     assert forecast_series(a)["fingerprint"] == a.fingerprint
+
+
+@pytest.fixture
+def keep_root_logging():
+    """The CLI points the root logger at CliRunner's stream; later tests must not log into it."""
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+def test_forecast_command_prints_the_run_and_new_alerts(settings: Settings, keep_root_logging) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    env = {"TOPICPULSE_DATA_DIR": str(settings.data_dir), "TOPICPULSE_FORECAST__UNCERTAINTY_SAMPLES": "50"}
+    empty = CliRunner().invoke(app, ["forecast"], env=env)
+    assert empty.exit_code == 0, empty.output
+    assert "No topic volumes yet" in empty.output
+
+    with Store(settings.store_path) as store:
+        seed_topic_store(store, planted_volumes(n_topics=4).volumes)
+    first = CliRunner().invoke(app, ["forecast", "--workers", "1"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "8 series, 8 forecast" in first.output and "0 unchanged" in first.output
+    assert "emerging" in first.output and "surge" in first.output
+    again = CliRunner().invoke(app, ["forecast", "--workers", "1"], env=env)
+    assert "0 forecast" in again.output and "8 unchanged" in again.output and "0 new alerts" in again.output
