@@ -1,6 +1,6 @@
 """Ingest benchmark: rows/s and peak memory for a large synthetic CSV (default 1,000,000 rows).
 
-    python bench/ingest.py [--rows 1000000] [--format csv|jsonl] [--workdir DIR]
+    python bench/ingest.py [--rows 1000000] [--format csv|jsonl] [--memory-limit 256MB] [--workdir DIR]
 
 The file is written first; the ingest then runs in a child process so that its peak
 resident memory (ru_maxrss of the child) is measured alone, generator excluded.
@@ -59,6 +59,8 @@ from store import Store
 from pipelines.ingest import ingest_file
 settings = Settings(data_dir=sys.argv[1])
 with Store(settings.store_path) as store:
+    if sys.argv[3]:
+        store.conn.execute(f"SET memory_limit = '{sys.argv[3]}'")
     started = time.perf_counter()
     report = ingest_file(settings, store, sys.argv[2])
     seconds = time.perf_counter() - started
@@ -71,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    parser.add_argument("--memory-limit", default="", help="DuckDB memory_limit for the ingest (default: DuckDB's)")
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here instead of a temp folder")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -82,16 +85,19 @@ def main() -> None:
         written = time.perf_counter() - started
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         out = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(work / "data"), str(source)],
-            check=True, capture_output=True, text=True, env=env, cwd=ROOT,
+            [sys.executable, "-c", _CHILD, str(work / "data"), str(source), args.memory_limit],
+            capture_output=True, text=True, env=env, cwd=ROOT,
         )
+        if out.returncode:
+            sys.exit(f"the ingest failed:\n{out.stderr[-3000:]}")
         result = json.loads(out.stdout.strip().splitlines()[-1])
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
         peak_mib = usage.ru_maxrss / 1024
         cpu = usage.ru_utime + usage.ru_stime
         db_mib = sum(p.stat().st_size for p in (work / "data").glob("*.duckdb*")) / 2**20
         print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()} (shared with other work)")
-        print(f"command: python bench/ingest.py --rows {args.rows} --format {args.format}")
+        limit = f" --memory-limit {args.memory_limit}" if args.memory_limit else ""
+        print(f"command: python bench/ingest.py --rows {args.rows} --format {args.format}{limit}")
         print(f"file: {source.stat().st_size / 2**20:.0f} MiB {args.format}, written in {written:.0f}s")
         print(
             f"ingest: {result['rows_read']} rows in {result['seconds']:.1f}s = {result['rows_read'] / result['seconds']:,.0f} rows/s; "
