@@ -20,6 +20,7 @@ from service.jobs import JobRunner, thread_store
 from service.metrics import ServiceMetrics
 from store import Store
 from store.keys import role_allows, verify_key
+from store.topics import current_run, list_topics
 
 
 def get_settings(request: Request) -> Settings:
@@ -84,6 +85,16 @@ def get_api_key(
     if key is None:
         raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return key
+
+
+def current_run_with_topic(store: Store, topic_key: str | None, field: str) -> dict | None:
+    """The current topic run; 404 naming ``field`` when ``topic_key`` is given but not one of its topics."""
+    run = current_run(store)
+    if topic_key is not None and (
+        run is None or all(topic["topic_key"] != topic_key for topic in list_topics(store, run["run_id"]))
+    ):
+        raise HTTPException(404, f"{field}: the current run has no topic {topic_key!r}")
+    return run
 
 
 def require_role(needed: str):

@@ -12,12 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, UploadFile
 
 from pipelines.ingest import IngestError, IngestReport, ingest_file, ingest_records
-from service.deps import MetricsDep, PageSizeDep, SettingsDep, StoreDep, require_role
+from service.deps import MetricsDep, PageSizeDep, SettingsDep, StoreDep, current_run_with_topic, require_role
 from service.metrics import ServiceMetrics
 from service.pagination import decode_cursor, encode_cursor
 from service.schemas import CommentPublic, CommentsIn, CommentsPublic, ErrorPublic, IngestPublic, Rejection
 from store.browse import list_comments, name_uploaded_batch
-from store.topics import current_run, list_topics
 
 router = APIRouter(tags=["comments"], responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}})
 
@@ -111,9 +110,7 @@ def get_comments(
     if start and end and end <= start:
         raise HTTPException(422, "query.end: must be after start")
     after = decode_cursor(cursor, tuple[datetime, int]) if cursor else None
-    run = current_run(store)
-    if topic is not None and (run is None or not any(t["topic_key"] == topic for t in list_topics(store, run["run_id"]))):
-        raise HTTPException(404, f"query.topic: the current run has no topic {topic!r}")
+    run = current_run_with_topic(store, topic, "query.topic")
     rows = list_comments(
         store, run_id=run["run_id"] if run else None, topic_key=topic, start=start, end=end, source=source,
         query=q, after=after, limit=limit,

@@ -1,18 +1,19 @@
 """Starting long work (topic runs, forecasts, assignment) and following jobs.
 
 Starting answers 202 with a job id at once; the work runs on a worker thread (see
-``service.jobs``). A second job of a kind that is already queued or running gets 409.
+``service.jobs``). A job whose kind (or a kind sharing a stage with it) is already queued or
+running gets 409.
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Depends, HTTPException, Request
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
-
-from service.deps import PageSizeDep, JobsDep, StoreDep, require_role
+from service.deps import JobsDep, PageSizeDep, StoreDep, require_role
 from service.pagination import decode_cursor, encode_cursor
 from service.schemas import ErrorPublic, JobAccepted, JobKind, JobPublic, JobsPublic, JobStatus
+from service.jobs import JobRunner
+from store import Store
 from store import jobs as job_store
 from store.jobs import JobAlreadyRunning
 
@@ -25,9 +26,9 @@ router = APIRouter(
 _STARTED = {409: {"model": ErrorPublic, "description": "A job of this kind is already queued or running."}}
 
 
-def _start(request: Request, runner, store, kind: str, params: dict | None = None) -> JobAccepted:
+def _start(request: Request, runner: JobRunner, store: Store, kind: str) -> JobAccepted:
     try:
-        job_id = runner.submit(store, kind, params)
+        job_id = runner.submit(store, kind)
     except JobAlreadyRunning as exc:
         raise HTTPException(409, str(exc)) from exc
     return JobAccepted(job_id=job_id, kind=kind, url=str(request.url_for("get_job", job_id=job_id).path))

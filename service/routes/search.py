@@ -16,7 +16,7 @@ from models.embedding import Embedder, ModelUnavailableError
 from pipelines.assign import AssignError, classify_texts
 from pipelines.embed import load_embedder
 from pipelines.settings import Settings
-from service.deps import SettingsDep, StoreDep, require_role
+from service.deps import SettingsDep, StoreDep, current_run_with_topic, require_role
 from service.schemas import (
     ClassificationPublic,
     ClassificationsPublic,
@@ -27,7 +27,7 @@ from service.schemas import (
     SearchPublic,
 )
 from store.browse import search_comments
-from store.topics import current_run, list_topics
+from store.topics import current_run
 
 router = APIRouter(
     tags=["search"],
@@ -79,11 +79,7 @@ def search(body: SearchIn, store: StoreDep, encoder: QueryEncoder = Depends(get_
     similarity inside DuckDB; one hit per distinct text. Filters narrow the candidates first."""
     if body.start and body.end and body.end <= body.start:
         raise HTTPException(422, "body.end: must be after start")
-    run = current_run(store)
-    if body.topic_key is not None and (run is None or not any(
-        t["topic_key"] == body.topic_key for t in list_topics(store, run["run_id"])
-    )):
-        raise HTTPException(404, f"body.topic_key: the current run has no topic {body.topic_key!r}")
+    run = current_run_with_topic(store, body.topic_key, "body.topic_key")
     fingerprint, vector = encoder.encode(body.query)
     hits = search_comments(
         store, fingerprint, vector, run_id=run["run_id"] if run else None, topic_key=body.topic_key,
