@@ -4,8 +4,9 @@
 
 1. Unicode NFC, so that decomposed input (Windows-1258 files carry tone marks as combining
    characters) compares and hashes equal to precomposed input.
-2. Zero-width, control, format and private-use characters are removed; whitespace runs,
-   line breaks included, collapse to one space.
+2. Zero-width, control, format and private-use characters are removed (the zero-width
+   joiner too, so a joined emoji falls apart into its parts); whitespace runs, line breaks
+   included, collapse to one space.
 3. One tone-mark placement. Vietnamese has two conventions for the open syllables ``oa``,
    ``oe`` and ``uy``: the traditional one (``hòa``, ``khỏe``, ``thúy``), the most common in web
    text, and the one the 1980s spelling rules introduced (``hoà``, ``khoẻ``, ``thuý``).

@@ -241,11 +241,13 @@ class _RowBuilder:
         self.author_key = key.get_secret_value().encode("utf-8") if key else None
         self._columns_cache: dict[tuple[str, ...], _Columns] = {}
         self.authors_dropped = False
+        self.identities_seen = False  # an author or identity column: raw lines are then withheld
 
     def columns(self, names: tuple[str, ...]) -> _Columns:
         found = self._columns_cache.get(names)
         if found is None:
             found = self._columns_cache[names] = _Columns.from_names(names)
+            self.identities_seen |= bool(found.author or found.dropped)
         return found
 
     def row(self, record: dict, columns: _Columns) -> tuple:
@@ -303,8 +305,18 @@ class _RowBuilder:
             meta[name] = value
         return json.dumps(meta, ensure_ascii=False, default=str) if meta else None
 
-    def raw_for_person(self, record: Any) -> str:
-        """The rejected record as text a person can fix, redacted like comments are."""
+    def raw_for_person(self, record: Any, columns: _Columns | None = None) -> str:
+        """The rejected record as text a person can fix, redacted like comments are.
+
+        Author and identity fields are left out. A line that could not be split into fields
+        is withheld when the file has such columns, since we cannot tell where they are; its
+        line number still leads a person to it.
+        """
+        if isinstance(record, dict) and columns is not None:
+            hidden = {columns.author, *columns.dropped}
+            record = {k: ("<withheld>" if k in hidden else v) for k, v in record.items()}
+        elif isinstance(record, str) and self.identities_seen:
+            return "<withheld: the file has author or identity columns>"
         text = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False, default=str)
         text = text.replace(_UNDECODABLE, "\ufffd")[:_RAW_CHARS]
         return redact(text) if self.redact_pii else text
@@ -761,7 +773,7 @@ def _run_batch(
                 try:
                     batch.add(line, builder.row(record, row_columns))
                 except _Rejected as reason:
-                    batch.reject(line, str(reason), builder.raw_for_person(record))
+                    batch.reject(line, str(reason), builder.raw_for_person(record, row_columns))
             batch.finish()
     except IngestError:
         raise

@@ -391,12 +391,15 @@ def test_raw_text_is_kept_only_when_asked(tmp_path: Path) -> None:
 
 def test_authors_are_hashed_with_the_key_and_dropped_without_it(tmp_path: Path) -> None:
     rows = [dict(r, username=f"user{i}") for i, r in enumerate(ROWS)]
+    rows.append(dict(ROWS[0], id="bad", created_at="never", username="user9"))
     path = write(tmp_path / "a.csv", rows)
     keyed = Settings(data_dir=tmp_path / "k", ingest={"author_hash_key": "s3cret"})
     with Store(keyed.store_path) as opened:
         ingest_file(keyed, opened, path)
         hashes = [r["author_hash"] for r in comments(opened)]
         dump = json.dumps(opened.conn.execute("SELECT * FROM comments").fetchall(), default=str)
+        rejected_raw = opened.conn.execute("SELECT raw FROM rejected_rows").fetchone()[0]
+    assert "user9" not in rejected_raw and "never" in rejected_raw
     assert hashes[0] == hmac.new(b"s3cret", b"user0", hashlib.sha256).hexdigest()
     assert "user0" not in dump
     unkeyed = Settings(data_dir=tmp_path / "u")
@@ -457,3 +460,11 @@ def test_a_file_that_breaks_off_midway_adds_nothing(settings: Settings, store: S
     with pytest.raises(IngestError, match="cannot read past line"):
         ingest_file(settings, store, cut)
     assert comments(store) == []
+
+
+def test_unsplittable_lines_are_withheld_when_the_file_has_authors(settings: Settings, store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text('text,created_at,author\nfine,2026-01-01,an\n"broken "quote,2026-01-01,binh\n', encoding="utf-8")
+    assert ingest_file(settings, store, path).rejected == 1
+    raw = store.conn.execute("SELECT raw FROM rejected_rows").fetchone()[0]
+    assert "binh" not in raw and raw.startswith("<withheld")
