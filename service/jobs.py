@@ -14,9 +14,14 @@ DuckDB lets one process open a database file for writing, so the design is:
   stage with it (``pipelines.jobs.STAGES``: a topic run and an assignment both embed), is queued
   or running; kinds that share nothing, such as a forecast and an inbox ingest, run side by side.
 * **Heavy compute holds no lock.** The pipelines split each job into: load inputs from the store
-  (a read), pure compute on arrays (embedding, UMAP/HDBSCAN, Prophet fits — in worker processes
-  where the pipeline offers it, e.g. ``forecast.workers``), then one short write transaction.
-  ``Store.transaction`` serialises writers inside this process, and only for that last step.
+  (a read), pure compute on arrays, then one short write transaction. ``Store.transaction``
+  serialises writers inside this process, and only for that last step. Prophet fits run in
+  worker processes (``forecast.workers``). The topic run's compute step
+  (``pipelines.topics.compute_topics``: UMAP, HDBSCAN, c-TF-IDF) is pure and picklable, but
+  ``run_topics`` calls it, like ``embed_comments`` its encoder, on the job's thread: no lock is
+  held and reads keep answering, but it shares this process's CPU and GIL with the requests.
+* **The scheduler** (``schedule.enabled``) runs inside the service on its own thread and
+  connection, through the same jobs table and locks.
 * **Reads keep working while a run is in progress.** Every request and every job thread gets its
   own connection (``thread_store`` below). DuckDB's MVCC gives each reader a consistent
   snapshot, so ``GET /topics`` answers from the previous run until the new run commits.
