@@ -207,11 +207,12 @@ _VI_WORDS = frozenset(
     tu tuan tuoi tuong uong va van vao vay ve viec viet vien voi vua xa xang xau xe xem xin
     xong yeu ko hok hem khum dc k j z r bn mk mik mn ng ntn vs bt trc cx cg ak oy uk ukm hic
     thui wa iu bik nhiu dzay zay zui ui oi troi oii
+    kb vl vcl vc qa ae ny cmt ib ad ms mng
     """.split()
 )
 _EN_WORDS = frozenset(
     """
-    a about after again all also am and any are as at be because been before being between
+    about after again all also am and any are as at be because been before being between
     both but by could did does doing down during each few for from further had has have
     having her here hers him his how i if into is it its just more most my nor not now of off
     once only or other our out over own same she should some such than that their them then
@@ -257,6 +258,8 @@ def _word_evidence(word: str) -> tuple[str | None, float]:
     folded = fold_diacritics(word)
     if folded in _VI_WORDS:
         return "vi", 1.0
+    if folded != word and folded.isascii():  # à, é, ô ...: Vietnamese if shaped like a syllable
+        return "vi", 1.0 if _VI_SYLLABLE.fullmatch(folded) else 0.5
     if word in _EN_WORDS:
         return "en", 1.0
     if not folded.isascii():

@@ -47,7 +47,7 @@ from store import comments as comment_store
 log = logging.getLogger(__name__)
 
 # Column names tried in order, compared after lower-casing and folding diacritics ("Nội dung" → noi_dung).
-TEXT_COLUMNS = ("text", "content", "comment", "noi_dung", "message", "body", "binh_luan", "comment_text")
+TEXT_COLUMNS = ("text", "content", "comment", "noi_dung", "message", "body", "binh_luan", "comment_text", "title")
 TIME_COLUMNS = ("created_at", "timestamp", "date", "time", "datetime", "created_time", "published_at", "thoi_gian", "ngay")
 ID_COLUMNS = ("id", "external_id", "comment_id")
 SOURCE_COLUMNS = ("source", "channel", "platform", "nguon")

@@ -18,6 +18,7 @@ from pipelines.settings import Settings
 from service.cli import app
 from store import Store
 from store import comments as comment_store
+from tests.conftest import shared_dataset
 
 ROWS = [
     {"id": "c1", "text": "Giá xăng lại tăng, hoà cả làng", "created_at": "2026-03-01T08:00:00+07:00", "channel": "facebook", "likes": "3"},
@@ -468,3 +469,14 @@ def test_unsplittable_lines_are_withheld_when_the_file_has_authors(settings: Set
     assert ingest_file(settings, store, path).rejected == 1
     raw = store.conn.execute("SELECT raw FROM rejected_rows").fetchone()[0]
     assert "binh" not in raw and raw.startswith("<withheld")
+
+
+@pytest.mark.shared_data
+def test_a_real_news_export_loads_every_dated_row(settings: Settings, store: Store) -> None:
+    """Dân trí headlines: 4,609 rows, 3,850 with published_at; the rest are rejected, none lost."""
+    path = shared_dataset("vn-news-dantri-2025") / "dantri_html_categories_vi.csv"
+    report = ingest_file(settings, store, path)
+    assert (report.rows_read, report.accepted) == (4609, 3850)
+    assert report.accepted + report.duplicates + report.rejected == report.rows_read
+    assert report.reason_counts["missing timestamp"] >= 750
+    assert store.conn.execute("SELECT count(*) FROM comments WHERE lang = 'vi'").fetchone()[0] >= 3840

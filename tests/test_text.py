@@ -1,8 +1,11 @@
+import csv
 import unicodedata
+from collections import Counter
 
 import pytest
 
 from models.text import detect_language, normalise_text, redact, text_hash
+from tests.conftest import shared_dataset
 
 
 @pytest.mark.parametrize(
@@ -140,3 +143,16 @@ def test_text_hash_is_sha256_of_the_given_text() -> None:
 )
 def test_detect_language(text: str, lang: str) -> None:
     assert detect_language(text) == lang
+
+
+@pytest.mark.shared_data
+def test_real_vietnamese_comments_are_vi_and_bbc_articles_en() -> None:
+    """ViHSD: real Facebook/YouTube comments; what is not vi is mostly emoji, names and slang."""
+    with (shared_dataset("vihsd") / "train.csv").open(encoding="utf-8", newline="") as handle:
+        texts = [row["free_text"] for row in csv.DictReader(handle)]
+    found = Counter(detect_language(normalise_text(t)) for t in texts)
+    assert found["vi"] / len(texts) > 0.94
+    assert found["en"] / len(texts) < 0.01
+    articles = sorted((shared_dataset("bbc-news") / "bbc").glob("*/*.txt"))[::10]
+    found = Counter(detect_language(normalise_text(p.read_bytes().decode("utf-8", "replace"))) for p in articles)
+    assert found == Counter(en=len(articles))
