@@ -74,7 +74,7 @@ def test_topic_comments_are_paged(client, headers, keys):
 
 def test_topic_forecast(client, headers, keys):
     missing = client.get(f"/api/v1/topics/{keys['fuel']}/forecast", headers=headers["reader"])
-    assert missing.status_code == 404 and "POST /api/v1/forecasts" in missing.json()["detail"]
+    assert missing.status_code == 404 and "no daily forecast yet; POST /api/v1/forecasts" in missing.json()["detail"]
     seed_forecast(client.app.state.store, keys["fuel"])
     body = client.get(f"/api/v1/topics/{keys['fuel']}/forecast", headers=headers["reader"]).json()
     assert body["model"] == "seasonal_naive" and body["baseline_chosen"] is True

@@ -181,7 +181,8 @@ def get_topic_forecast(
     _topic_or_404(store, topic_key)
     forecast = topic_forecast(store, topic_key, "D" if freq == "day" else "W")
     if forecast is None:
-        raise HTTPException(404, f"topic_key: {topic_key!r} has no {freq}ly forecast yet; POST /api/v1/forecasts")
+        adjective = "daily" if freq == "day" else "weekly"
+        raise HTTPException(404, f"topic_key: {topic_key!r} has no {adjective} forecast yet; POST /api/v1/forecasts")
     return ForecastPublic(**{**forecast, "freq": freq})
 
 
