@@ -14,35 +14,47 @@ Only a file that cannot be used at all (unreadable, no text or timestamp column)
 from __future__ import annotations
 
 import codecs
-import csv
-import gzip
 import hashlib
 import hmac
-import io
 import json
 import logging
 import re
-import shutil
-import tempfile
 import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from models.text import detect_language, fold_diacritics, normalise_text, redact, text_hash
+from pipelines.ingest_read import (
+    UNDECODABLE,
+    BadRecord,
+    IngestError,
+    Record,
+    csv_records,
+    detect_encoding,
+    detect_format,
+    file_checksum,
+    json_array_records,
+    jsonl_records,
+    open_parquet,
+    parquet_records,
+    read_head,
+    text_stream,
+)
 from pipelines.settings import Settings
 from store import Store
 from store import comments as comment_store
+
+__all__ = ["IngestError", "IngestReport", "detect_encoding", "ingest_file", "ingest_records", "parse_timestamp"]
 
 log = logging.getLogger(__name__)
 
@@ -61,22 +73,12 @@ IDENTITY_COLUMNS = frozenset(
 DEFAULT_SOURCE = "unknown"
 MAX_REASONS = 5
 _RAW_CHARS = 2000
-_READ_BYTES = 1 << 20
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _OLDEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # no online comments before; catches yyyymmdd read as epoch
 _NEWEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
-_UNDECODABLE = "\udcff"  # what our codec error handler puts for bytes the encoding cannot read
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _YMD_SLASH = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
-
-
-class IngestError(ValueError):
-    """The whole input is unusable; the message says what to fix."""
-
-
-class _Rejected(Exception):
-    """One record is bad; its message is the reason stored in rejected_rows."""
 
 
 @dataclass
@@ -167,10 +169,10 @@ def _column_key(name: str) -> str:
 def parse_timestamp(value: Any, tz: ZoneInfo) -> datetime:
     """An aware datetime from ISO 8601, epoch s or ms, dd/mm/yyyy [HH:MM[:SS]] or a datetime.
 
-    Naive values are taken in ``tz``. Raises ``_Rejected`` with the reason otherwise.
+    Naive values are taken in ``tz``. Raises ``BadRecord`` with the reason otherwise.
     """
     if isinstance(value, bool) or value is None:
-        raise _Rejected("missing timestamp" if value is None else "wrong type: timestamp is a boolean")
+        raise BadRecord("missing timestamp" if value is None else "wrong type: timestamp is a boolean")
     if isinstance(value, datetime):
         moment = value
     elif isinstance(value, date):
@@ -180,17 +182,17 @@ def parse_timestamp(value: Any, tz: ZoneInfo) -> datetime:
     elif isinstance(value, str):
         moment = _parse_timestamp_text(value.strip())
     else:
-        raise _Rejected(f"wrong type: timestamp is {type(value).__name__}")
+        raise BadRecord(f"wrong type: timestamp is {type(value).__name__}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     if not _OLDEST <= moment < _NEWEST:
-        raise _Rejected(f"timestamp out of range (1990–2100): {str(value)[:40]!r}")
+        raise BadRecord(f"timestamp out of range (1990–2100): {str(value)[:40]!r}")
     return moment
 
 
 def _parse_timestamp_text(text: str) -> datetime:
     if not text:
-        raise _Rejected("missing timestamp")
+        raise BadRecord("missing timestamp")
     try:
         if _NUMBER.fullmatch(text):
             return _from_epoch(float(text))
@@ -203,7 +205,7 @@ def _parse_timestamp_text(text: str) -> datetime:
                 return datetime(year, month, day, *clock)
         return datetime.fromisoformat(text)
     except (ValueError, OverflowError):
-        raise _Rejected(f"unparseable timestamp: {text[:40]!r}") from None
+        raise BadRecord(f"unparseable timestamp: {text[:40]!r}") from None
 
 
 def _from_epoch(number: float) -> datetime:
@@ -212,14 +214,14 @@ def _from_epoch(number: float) -> datetime:
     try:
         return datetime.fromtimestamp(seconds, timezone.utc)
     except (ValueError, OverflowError, OSError):
-        raise _Rejected(f"timestamp out of range (1990–2100): {number!r}") from None
+        raise BadRecord(f"timestamp out of range (1990–2100): {number!r}") from None
 
 
 def _optional_text(value: Any, role: str) -> str | None:
     if value is None:
         return None
     if isinstance(value, (bool, float, list, dict)):
-        raise _Rejected(f"wrong type: {role} is {type(value).__name__}")
+        raise BadRecord(f"wrong type: {role} is {type(value).__name__}")
     text = str(value).strip()
     return text or None
 
@@ -251,21 +253,21 @@ class _RowBuilder:
         return found
 
     def row(self, record: dict, columns: _Columns) -> tuple:
-        """The comment's column values in ``COMMENT_COLUMNS`` order; raises ``_Rejected``."""
+        """The comment's column values in ``COMMENT_COLUMNS`` order; raises ``BadRecord``."""
         if columns.text is None or columns.text not in record:
-            raise _Rejected("missing text field")
+            raise BadRecord("missing text field")
         raw = record[columns.text]
         if raw is None:
-            raise _Rejected("empty text")
+            raise BadRecord("empty text")
         if not isinstance(raw, str):
-            raise _Rejected(f"wrong type: text is {type(raw).__name__}")
-        if _UNDECODABLE in raw:
-            raise _Rejected("bytes not valid in the file's encoding (give --encoding?)")
+            raise BadRecord(f"wrong type: text is {type(raw).__name__}")
+        if UNDECODABLE in raw:
+            raise BadRecord("bytes not valid in the file's encoding (give --encoding?)")
         text = normalise_text(raw, redact_pii=self.redact_pii)
         if not text:
-            raise _Rejected("empty text")
+            raise BadRecord("empty text")
         if len(text) > self.max_chars:
-            raise _Rejected(f"text longer than {self.max_chars} characters ({len(text)})")
+            raise BadRecord(f"text longer than {self.max_chars} characters ({len(text)})")
         created = parse_timestamp(record.get(columns.created_at) if columns.created_at else None, self.tz)
         external_id = _optional_text(record.get(columns.external_id), "id") if columns.external_id else None
         source = _optional_text(record.get(columns.source), "source") if columns.source else None
@@ -318,7 +320,7 @@ class _RowBuilder:
         elif isinstance(record, str) and self.identities_seen:
             return "<withheld: the file has author or identity columns>"
         text = record if isinstance(record, str) else json.dumps(record, ensure_ascii=False, default=str)
-        text = text.replace(_UNDECODABLE, "\ufffd")[:_RAW_CHARS]
+        text = text.replace(UNDECODABLE, "\ufffd")[:_RAW_CHARS]
         return redact(text) if self.redact_pii else text
 
 
@@ -428,234 +430,6 @@ class _Batch:
         )
 
 
-# ---------------------------------------------------------------- reading files
-
-
-def _mark_undecodable(error: UnicodeError) -> tuple[str, int]:
-    return _UNDECODABLE, error.end  # type: ignore[attr-defined]
-
-
-def _file_checksum(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while block := handle.read(_READ_BYTES):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _open_bytes(path: Path) -> BinaryIO:
-    """The file's bytes, gunzipped when it starts with the gzip magic number."""
-    handle = path.open("rb")
-    if handle.read(2) == b"\x1f\x8b":
-        handle.seek(0)
-        return gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[return-value]
-    handle.seek(0)
-    return handle
-
-
-def _head(path: Path, size: int = 65536) -> bytes:
-    try:
-        with _open_bytes(path) as handle:
-            return handle.read(size)
-    except (OSError, EOFError) as exc:
-        raise IngestError(f"{path}: cannot read the file ({exc}). Check that it is a complete, readable file.") from exc
-
-
-def _detect_format(path: Path, head: bytes) -> str:
-    suffixes = [s.lower() for s in path.suffixes if s.lower() != ".gz"]
-    suffix = suffixes[-1] if suffixes else ""
-    if head.startswith(b"PAR1") or suffix in (".parquet", ".pq"):
-        return "parquet"
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    if suffix in (".csv", ".tsv", ".txt"):
-        return "csv"
-    start = head.lstrip(b"\xef\xbb\xbf\xff\xfe\x00 \t\r\n")[:1]
-    if start == b"[":
-        return "json"
-    if start == b"{":
-        return "jsonl"
-    if suffix == ".json":
-        raise IngestError(f"{path}: a .json file must hold an array of objects or one object per line.")
-    return "csv"
-
-
-def detect_encoding(head: bytes) -> str:
-    """BOM, then strict UTF-8, then Windows-1258 if that reads as Vietnamese, then charset-normalizer."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
-        return "utf-32"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf-16"
-    sample = head[:4096]
-    if sample and sample.count(0) > len(sample) // 4:
-        return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        pass
-    legacy = unicodedata.normalize("NFC", head.decode("cp1258", errors="replace"))
-    if detect_language(legacy) == "vi":
-        return "cp1258"
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(head).best()
-    return best.encoding if best is not None else "cp1258"
-
-
-@contextmanager
-def _text_stream(path: Path, encoding: str) -> Iterator[io.TextIOWrapper]:
-    codecs.register_error("topicpulse-undecodable", _mark_undecodable)
-    with _open_bytes(path) as raw:
-        stream = io.TextIOWrapper(raw, encoding=encoding, errors="topicpulse-undecodable", newline="")
-        try:
-            yield stream
-        finally:
-            stream.detach()
-
-
-_Record = tuple[int, "dict | _Rejected", Any]  # (line, record or why it is bad, raw for rejected_rows)
-
-
-class _LineTap:
-    """Feeds lines to csv.reader and keeps those of the current record, for rejected_rows.raw."""
-
-    def __init__(self, stream: io.TextIOWrapper) -> None:
-        self.stream = stream
-        self.lines: list[str] = []
-
-    def __iter__(self) -> _LineTap:
-        return self
-
-    def __next__(self) -> str:
-        line = next(self.stream)
-        self.lines.append(line)
-        return line
-
-
-def _csv_records(stream: io.TextIOWrapper, where: str) -> tuple[list[str], Iterator[_Record]]:
-    sample = stream.read(8192)
-    stream.seek(0)
-    first_line = sample.split("\n", 1)[0]
-    try:
-        delimiter = csv.Sniffer().sniff(sample[: sample.rfind("\n") + 1] or sample, delimiters=",\t;|").delimiter
-    except csv.Error:
-        delimiter = "\t" if first_line.count("\t") > first_line.count(",") else ","
-    tap = _LineTap(stream)
-    reader = csv.reader(tap, delimiter=delimiter, quotechar='"', doublequote=True, strict=True)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise IngestError(f"{where}: the file is empty. Give it a header row and comments.") from None
-    except csv.Error as exc:
-        raise IngestError(f"{where}: cannot read the header row ({exc}). Fix its quoting.") from None
-    header = [unicodedata.normalize("NFC", h).lstrip("\ufeff").strip() for h in header]
-
-    def records() -> Iterator[_Record]:
-        line = reader.line_num
-        while True:
-            start = line + 1
-            tap.lines.clear()
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as exc:
-                line = reader.line_num
-                span = f"lines {start}–{line}" if line > start else f"line {start}"
-                yield start, _Rejected(f"broken quoting: {exc} ({span})"), "".join(tap.lines)
-                continue
-            line = reader.line_num
-            if not fields:
-                continue  # blank line
-            if len(fields) != len(header):
-                yield start, _Rejected(
-                    f"broken quoting: {len(fields)} fields where the header has {len(header)}"
-                ), delimiter.join(fields)
-                continue
-            yield start, dict(zip(header, fields)), None
-
-    return header, records()
-
-
-def _jsonl_records(stream: io.TextIOWrapper) -> Iterator[_Record]:
-    for number, line in enumerate(stream, start=1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        try:
-            record = json.loads(stripped)
-        except json.JSONDecodeError as exc:
-            yield number, _Rejected(f"invalid JSON: {exc.msg}"), stripped
-            continue
-        if not isinstance(record, dict):
-            yield number, _Rejected(f"wrong type: record is a JSON {type(record).__name__}, expected an object"), stripped
-            continue
-        yield number, record, None
-
-
-def _json_array_records(stream: io.TextIOWrapper, where: str) -> Iterator[_Record]:
-    """Elements of a top-level JSON array, decoded one at a time from a sliding buffer."""
-    decoder = json.JSONDecoder()
-    buffer, pos, eof = "", 0, False
-
-    def fill() -> None:
-        nonlocal buffer, pos, eof
-        block = stream.read(_READ_BYTES)
-        eof = not block
-        buffer, pos = buffer[pos:] + block, 0
-
-    def skip_space() -> str:
-        nonlocal pos
-        while True:
-            while pos < len(buffer) and buffer[pos] in " \t\r\n,":
-                pos += 1
-            if pos < len(buffer) or eof:
-                return buffer[pos] if pos < len(buffer) else ""
-            fill()
-
-    fill()
-    if skip_space() != "[":
-        raise IngestError(f"{where}: not a JSON array. Use an array of objects, or JSON Lines.")
-    pos += 1
-    index = 0
-    while True:
-        if len(buffer) - pos < _READ_BYTES and not eof:
-            fill()
-        first = skip_space()
-        if first == "]":
-            return
-        if first == "":
-            yield index + 1, _Rejected("invalid JSON: the array is not closed (truncated file?)"), ""
-            return
-        try:
-            record, end = decoder.raw_decode(buffer, pos)
-        except json.JSONDecodeError as exc:
-            if not eof:
-                fill()
-                continue
-            if index == 0:
-                raise IngestError(f"{where}: not valid JSON ({exc}). Fix the file or export it again.") from None
-            yield index + 1, _Rejected(f"invalid JSON: {exc.msg}; the rest of the array cannot be read"), buffer[pos : pos + 200]
-            return
-        index += 1
-        pos = end
-        if isinstance(record, dict):
-            yield index, record, None
-        else:
-            yield index, _Rejected(f"wrong type: record is a JSON {type(record).__name__}, expected an object"), record
-
-
-def _parquet_records(parquet: pq.ParquetFile, rows: int) -> Iterator[_Record]:
-    index = 0
-    for batch in parquet.iter_batches(batch_size=rows):
-        for record in batch.to_pylist():
-            index += 1
-            yield index, record, None
-
-
 # ---------------------------------------------------------------- public entry points
 
 
@@ -676,26 +450,26 @@ def ingest_file(
             encoding = codecs.lookup(encoding).name
         except LookupError:
             raise IngestError(f"unknown encoding {encoding!r}. Use e.g. utf-8, utf-16, cp1258.") from None
-    checksum = _file_checksum(path)
+    checksum = file_checksum(path)
     previous = comment_store.finished_batch_with_checksum(store, checksum)
     if previous is not None:
         log.info("%s was already ingested as batch %d; skipping", path, previous)
         return IngestReport(batch_id=previous, source_file=str(path), already_ingested=True)
 
-    head = _head(path)
-    fmt = _detect_format(path, head)
+    head = read_head(path)
+    fmt = detect_format(path, head)
     builder = _RowBuilder(settings, source or DEFAULT_SOURCE)
     where = str(path)
     with ExitStack() as stack:
         if fmt == "parquet":
             used_encoding = None
-            parquet = _open_parquet(path, head, stack)
+            parquet = open_parquet(path, stack)
             columns = builder.columns(tuple(parquet.schema_arrow.names))
             columns.check_usable(where)
-            records = _parquet_records(parquet, settings.ingest.batch_rows)
+            records = parquet_records(parquet, settings.ingest.batch_rows)
         else:
             used_encoding = encoding or detect_encoding(head)
-            stream = stack.enter_context(_text_stream(path, used_encoding))
+            stream = stack.enter_context(text_stream(path, used_encoding))
             columns, records = _open_text_records(fmt, stream, where, builder)
         report = _run_batch(
             settings,
@@ -714,32 +488,16 @@ def ingest_file(
     return report
 
 
-def _open_parquet(path: Path, head: bytes, stack: ExitStack) -> pq.ParquetFile:
-    """A Parquet file; a gzipped one is first unpacked to a temporary file (Parquet needs seeking)."""
-    try:
-        with path.open("rb") as handle:
-            gzipped = handle.read(2) == b"\x1f\x8b"
-        if not gzipped:
-            return pq.ParquetFile(str(path))
-        spooled = stack.enter_context(tempfile.TemporaryFile())
-        with _open_bytes(path) as raw:
-            shutil.copyfileobj(raw, spooled, _READ_BYTES)
-        spooled.seek(0)
-        return pq.ParquetFile(spooled)
-    except (OSError, pa.ArrowException) as exc:
-        raise IngestError(f"{path}: not a readable Parquet file ({exc}). Export it again.") from exc
-
-
 def _open_text_records(
     fmt: str, stream: io.TextIOWrapper, where: str, builder: _RowBuilder
-) -> tuple[_Columns | None, Iterator[_Record]]:
+) -> tuple[_Columns | None, Iterator[Record]]:
     """The record stream, and the column roles when the format fixes them up front (CSV)."""
     if fmt == "csv":
-        header, records = _csv_records(stream, where)
+        header, records = csv_records(stream, where)
         columns = builder.columns(tuple(header))
         columns.check_usable(where)
         return columns, records
-    records = _jsonl_records(stream) if fmt == "jsonl" else _json_array_records(stream, where)
+    records = jsonl_records(stream) if fmt == "jsonl" else json_array_records(stream, where)
     return None, _checked_records(records, builder, where)
 
 
@@ -747,7 +505,7 @@ def _run_batch(
     settings: Settings,
     store: Store,
     builder: _RowBuilder,
-    records: Iterator[_Record],
+    records: Iterator[Record],
     columns: _Columns | None,
     *,
     source_file: str,
@@ -766,13 +524,13 @@ def _run_batch(
                 cur, batch_id, source_file, settings.ingest.batch_rows, label=label, keep_rejections=keep_rejections
             )
             for line, record, raw in records:
-                if isinstance(record, _Rejected):
+                if isinstance(record, BadRecord):
                     batch.reject(line, str(record), builder.raw_for_person(raw))
                     continue
                 row_columns = columns or builder.columns(tuple(record))
                 try:
                     batch.add(line, builder.row(record, row_columns))
-                except _Rejected as reason:
+                except BadRecord as reason:
                     batch.reject(line, str(reason), builder.raw_for_person(record, row_columns))
             batch.finish()
     except IngestError:
@@ -787,7 +545,7 @@ def _run_batch(
     return batch.report(format=fmt, encoding=encoding)
 
 
-def _readable(records: Iterator[_Record], where: str, label: str) -> Iterator[_Record]:
+def _readable(records: Iterator[Record], where: str, label: str) -> Iterator[Record]:
     """The records, with a file that breaks off midway (truncated gzip, corrupt Parquet) made an IngestError."""
     line = 0
     try:
@@ -800,7 +558,7 @@ def _readable(records: Iterator[_Record], where: str, label: str) -> Iterator[_R
         ) from exc
 
 
-def _checked_records(records: Iterator[_Record], builder: _RowBuilder, where: str) -> Iterator[_Record]:
+def _checked_records(records: Iterator[Record], builder: _RowBuilder, where: str) -> Iterator[Record]:
     """The records, after checking that the first good one has text and time fields (JSON formats)."""
     checked = False
     for line, record, raw in records:
@@ -823,12 +581,12 @@ def ingest_records(
     started = time.perf_counter()
     builder = _RowBuilder(settings, source or DEFAULT_SOURCE)
 
-    def numbered() -> Iterator[_Record]:
+    def numbered() -> Iterator[Record]:
         for number, record in enumerate(records, start=1):
             if isinstance(record, dict):
                 yield number, record, None
             else:
-                yield number, _Rejected(f"wrong type: record is {type(record).__name__}, expected an object"), record
+                yield number, BadRecord(f"wrong type: record is {type(record).__name__}, expected an object"), record
 
     report = _run_batch(
         settings,
