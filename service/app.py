@@ -126,6 +126,9 @@ async def _validation_error(request: Request, exc: RequestValidationError) -> JS
         if error.get("type") == "json_invalid":
             field = "body"
             message = f"malformed JSON: {error.get('ctx', {}).get('error', error.get('msg'))}"
+        elif loc == ["body"] and "json" not in request.headers.get("content-type", ""):
+            field = "body"
+            message = "expected a JSON object; send it with Content-Type: application/json"
         else:
             field = ".".join(loc) or "request"
             message = error.get("msg", "invalid value")

@@ -115,6 +115,11 @@ def test_malformed_json_is_422_naming_the_body(client, headers):
     assert response.json()["detail"].startswith("body: malformed JSON")
 
 
+def test_body_without_json_content_type_says_so(client, headers):
+    response = client.post("/api/v1/keys", content=b'{"name": "x", "role": "reader"}', headers=headers["admin"])
+    assert response.status_code == 422 and "Content-Type: application/json" in response.json()["detail"]
+
+
 def test_bad_cursor_is_422_naming_the_cursor(client, headers):
     response = client.get("/api/v1/jobs", params={"cursor": "not-ours!"}, headers=headers["admin"])
     assert response.status_code == 422
