@@ -13,6 +13,8 @@ Figures printed:
 3. MASE per model over the same rolling-origin folds, on the demo data (per-topic daily series from
    each comment's ``topic_hint``) and on the dated Dân Trí set (daily articles per
    ``category.primary``); a dataset that is absent is skipped with a message.
+4. On the same data, each series' last two weeks held out: MASE of the per-topic choice against
+   always Prophet and always seasonal naive, on weeks the choice never saw.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from models.forecast import PROPHET, SEASONAL_NAIVE, TopicForecaster
+from models.forecast import PROPHET, SEASONAL_NAIVE, TopicForecaster, mae, naive_scale
 from pipelines.forecast import run_tasks, series_tasks
 from pipelines.settings import Settings
 from tests.forecast_series import demo_daily_volumes, poisson_series
@@ -125,6 +127,41 @@ def mase_table(name: str, volumes: pd.DataFrame, uncertainty_samples: int) -> No
               f"of {len(both)} series")
 
 
+def held_out_choice(name: str, volumes: pd.DataFrame, uncertainty_samples: int) -> None:
+    """Is choosing per topic better than always using one model? Judged on weeks no choice saw.
+
+    For each series and each of its last two weeks: fit on the days before that week (the
+    backtest and the choice use only those), forecast the week, and score it. MASE is scaled by
+    the in-sample seasonal-naive error of the training days.
+    """
+    modes = ("auto", PROPHET, SEASONAL_NAIVE)
+    rows = []
+    for key, group in volumes.groupby("topic_key", sort=True):
+        s = group.set_index("ds")["y"].sort_index()
+        s = s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="D"), fill_value=0)
+        frame = pd.DataFrame({"ds": s.index, "y": s.to_numpy(float)}).loc[s.to_numpy().nonzero()[0][0]:]
+        for weeks_back in (2, 1):
+            cut = len(frame) - 7 * weeks_back
+            train, test = frame.iloc[:cut], frame.iloc[cut : cut + 7]
+            scale = naive_scale(train["y"].to_numpy(), 7)
+            if cut < 28 + 7 or scale is None:  # at least one backtest fold before the held-out week
+                continue
+            row = {"series": key, "week": str(test["ds"].iloc[0].date())}
+            for mode in modes:
+                forecaster = TopicForecaster(horizon=7, uncertainty_samples=uncertainty_samples, model=mode).fit(train)
+                row[mode] = mae(test["y"].to_numpy(), forecaster.predict()["yhat"].to_numpy()) / scale
+                if mode == "auto":
+                    row["auto picked"] = forecaster.chosen_model
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    print(f"## Held-out weeks on {name}: MASE of the per-topic choice against always one model")
+    if table.empty:
+        print("no series long enough (35 days before the held-out weeks)")
+        return
+    print(table.to_markdown(index=False, floatfmt=".3f"))
+    print("mean MASE over held-out weeks: " + ", ".join(f"{m} {table[m].mean():.3f}" for m in modes))
+
+
 def demo_volumes(n_comments: int) -> pd.DataFrame | None:
     try:
         from pipelines.demo_data import write_demo_data
@@ -168,11 +205,12 @@ def main() -> None:
     if args.skip_mase:
         return
     demo = demo_volumes(args.demo_comments)
-    if demo is not None:
-        mase_table("the demo data (topic_hint)", demo, settings.forecast.uncertainty_samples)
-    dantri = dantri_volumes()
-    if dantri is not None:
-        mase_table("Dân Trí, articles per category.primary", dantri, settings.forecast.uncertainty_samples)
+    samples = settings.forecast.uncertainty_samples
+    for name, volumes in (("the demo data (topic_hint)", demo),
+                          ("Dân Trí, articles per category.primary", dantri_volumes())):
+        if volumes is not None:
+            mase_table(name, volumes, samples)
+            held_out_choice(name, volumes, samples)
 
 
 if __name__ == "__main__":

@@ -174,6 +174,9 @@ class TopicForecaster:
     changepoint_prior_scale: Prophet's trend flexibility. Default 0.05 (Prophet's own).
     log_transform: fit Prophet on log1p(counts) rather than the counts (see the module notes).
         Default False.
+    model: ``"auto"`` (the backtest winner), or ``"prophet"`` / ``"seasonal_naive"`` to publish that
+        model whatever the backtest says (both are still scored; a series too short or sparse for
+        Prophet still gets seasonal naive). Default ``"auto"``.
 
     Fitted attributes (None until ``fit``): ``history`` (the validated series), ``chosen_model``
     (``"prophet"`` or ``"seasonal_naive"``), ``reason`` (why that model, in words), ``scores``
@@ -196,6 +199,7 @@ class TopicForecaster:
         holidays: bool = True,
         changepoint_prior_scale: float = 0.05,
         log_transform: bool = False,
+        model: str = "auto",
     ) -> None:
         if freq not in _FREQ:
             raise ValueError(f"freq must be 'D' or 'W', got {freq!r}")
@@ -211,6 +215,7 @@ class TopicForecaster:
         self.holidays = holidays
         self.changepoint_prior_scale = changepoint_prior_scale
         self.log_transform = log_transform
+        self.model = model
         self.validate_settings()
 
         self.history: pd.DataFrame | None = None
@@ -221,6 +226,8 @@ class TopicForecaster:
         self._prophet = None
 
     def validate_settings(self) -> None:
+        if self.model not in ("auto", PROPHET, SEASONAL_NAIVE):
+            raise ValueError(f"model must be 'auto', 'prophet' or 'seasonal_naive', got {self.model!r}")
         if self.horizon < 1:
             raise ValueError(f"horizon must be at least 1, got {self.horizon}")
         if not 0 < self.interval_width < 1:
@@ -248,6 +255,7 @@ class TopicForecaster:
             "holidays": self.holidays,
             "changepoint_prior_scale": self.changepoint_prior_scale,
             "log_transform": self.log_transform,
+            "model": self.model,
         }
 
     def validate_inputs(self, series: pd.DataFrame) -> pd.DataFrame:
@@ -310,23 +318,22 @@ class TopicForecaster:
             prophet_runs = [self._prophet_fold(cutoff) for cutoff in folds]
             self.scores[PROPHET] = self._score(PROPHET, y, folds, prophet_runs)
             prophet_won = _better(self.scores[PROPHET], self.scores[SEASONAL_NAIVE])
-            if prophet_won:
+            published = self.model == PROPHET or (self.model == "auto" and prophet_won)
+            if published:
                 self._prophet = self._fit_prophet(self.history)
         except (RuntimeError, ValueError) as exc:
             log.warning("Prophet failed, using seasonal naive: %s", exc)
             self._choose_naive(f"Prophet failed: {exc}", naive_runs, folds)
             return self
-        prophet_score, naive_score = self.scores[PROPHET], self.scores[SEASONAL_NAIVE]
-        if prophet_won:
+        comparison = _compare(self.scores[PROPHET], self.scores[SEASONAL_NAIVE])
+        winner = "Prophet beat seasonal naive" if prophet_won else "seasonal naive beat or matched Prophet"
+        pinned = "" if self.model == "auto" else f"model={self.model!r} was asked for; "
+        if published:
             self.chosen_model = PROPHET
-            self.reason = f"Prophet beat seasonal naive in the backtest ({_compare(prophet_score, naive_score)})"
             self.asof = self._asof_frame(prophet_runs, folds)
+            self.reason = f"{pinned}{winner} in the backtest ({comparison})"
         else:
-            self._choose_naive(
-                f"seasonal naive beat or matched Prophet in the backtest ({_compare(prophet_score, naive_score)})",
-                naive_runs,
-                folds,
-            )
+            self._choose_naive(f"{pinned}{winner} in the backtest ({comparison})", naive_runs, folds)
         return self
 
     def predict(self) -> pd.DataFrame:

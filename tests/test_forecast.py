@@ -112,6 +112,10 @@ def test_backtest_scores_both_models_on_the_same_folds_and_keeps_the_better() ->
     assert baseline_wins.chosen_model == SEASONAL_NAIVE and "beat or matched Prophet" in baseline_wins.reason
     # When the baseline wins, the published forecast is the baseline's.
     assert list(baseline_wins.predict()["yhat"].iloc[:7]) == list(exact[-7:])
+    # Unless Prophet is asked for by name: still scored, and the reason says so.
+    pinned = TopicForecaster(model="prophet", **FAST).fit(repeating)
+    assert pinned.chosen_model == PROPHET and "model='prophet' was asked for" in pinned.reason
+    assert pinned.scores[SEASONAL_NAIVE] == baseline_wins.scores[SEASONAL_NAIVE]
 
 
 def test_metrics_on_known_numbers() -> None:
@@ -144,6 +148,8 @@ def test_bad_settings_are_refused() -> None:
         TopicForecaster(uncertainty_samples=0)
     with pytest.raises(ValueError, match="interval_width"):
         TopicForecaster(interval_width=1.5)
+    with pytest.raises(ValueError, match="model must be"):
+        TopicForecaster(model="arima")
     with pytest.raises(ValueError, match="Call fit"):
         TopicForecaster().predict()
 
