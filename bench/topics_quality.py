@@ -7,7 +7,8 @@ offline multilingual e5 default unless TOPICPULSE_EMBEDDING__MODEL says otherwis
 cached under data/bench/ so a second run skips embedding.
 
 - TopicPulse: ``pipelines.topics.topic_model(Settings())`` with its word encoder, i.e. the
-  production defaults (segmented vocabulary, scaled UMAP/HDBSCAN, MMR, outlier reduction).
+  production defaults (segmented vocabulary, scaled UMAP/HDBSCAN, c-TF-IDF keywords, adaptive
+  outlier reduction), and the same with MaximalMarginalRelevance keywords (representation=mmr).
 - Plain BERTopic: ``BERTopic(embedding_model=<the same embedder>)`` and nothing else, fitted on
   the raw texts with the precomputed vectors (its UMAP has no seed, so it varies run to run).
 
@@ -90,11 +91,12 @@ def scores(name: str, labels: np.ndarray, predicted: np.ndarray, topic_words: li
     }
 
 
-def run_topicpulse(texts, vectors, labels, reference, embedder) -> dict:
+def run_topicpulse(texts, vectors, labels, reference, embedder, **topics: object) -> dict:
     clock = time.perf_counter()
-    model = topic_model(Settings(), word_encoder=embedder).fit(texts, vectors)
+    model = topic_model(Settings(topics=topics), word_encoder=embedder).fit(texts, vectors)
     seconds = time.perf_counter() - clock
-    return scores("TopicPulse", labels, model.labels_, [t.words() for t in model.topics_], reference, seconds)
+    name = "TopicPulse" + "".join(f" {k}={v}" for k, v in topics.items())
+    return scores(name, labels, model.labels_, [t.words() for t in model.topics_], reference, seconds)
 
 
 def run_plain_bertopic(texts, vectors, labels, reference, embedder) -> dict:
@@ -133,6 +135,7 @@ def main() -> None:
         vectors = embeddings_for(name, texts, embedder)
         reference = segment_all(texts)
         rows.append((name, run_topicpulse(texts, vectors, labels, reference, embedder)))
+        rows.append((name, run_topicpulse(texts, vectors, labels, reference, embedder, representation="mmr")))
         for _ in range(args.repeats):
             rows.append((name, run_plain_bertopic(texts, vectors, labels, reference, embedder)))
         log.info("%s done", name)

@@ -43,6 +43,7 @@ OUTLIER_STRATEGIES = ("embeddings", "c-tf-idf", "none")
 REPRESENTATIONS = ("ctfidf", "mmr", "keybert", "keybert+mmr")
 OUTLIER = -1
 ASSIGN_QUANTILE = 0.05
+CTFIDF_OUTLIER_THRESHOLD = 0.1
 
 
 class WordEncoder(Protocol):
@@ -92,11 +93,18 @@ class TopicModel:
         random_state: seeds UMAP and the sample, so the same input gives the same topics.
         sample_size: fit on at most this many comments; the rest get the nearest centroid.
         top_n_words: keywords kept per topic.
-        representation: "ctfidf", "mmr", "keybert" or "keybert+mmr"; the last three need
-            ``word_encoder`` and fall back to "ctfidf" (with a warning) without it.
+        representation: "ctfidf" (default), "mmr", "keybert" or "keybert+mmr"; the last three
+            need ``word_encoder`` and fall back to "ctfidf" (with a warning) without it. On short
+            Vietnamese comments (UIT-VSFC, bench/RESULTS.md) each refinement raised diversity
+            but lowered NPMI coherence, hence the plain default.
+        reduce_frequent_words: c-TF-IDF option that damps words frequent in every topic: more
+            distinct keywords (diversity) at the cost of coherence; off by default, as in BERTopic.
         mmr_diversity: 0 (pure relevance) to 1 (pure diversity).
         outlier_strategy: "embeddings", "c-tf-idf" or "none".
-        outlier_threshold: minimum similarity for ``reduce_outliers`` to move an outlier.
+        outlier_threshold: minimum similarity for ``reduce_outliers`` to move an outlier. None
+            (default) adapts like ``assign_threshold``: for "embeddings", the 5th percentile of the
+            cosines of clustered comments to their topic's centroid, so only outliers as close
+            to a topic as its own members join it and noise stays out; for "c-tf-idf", 0.1.
         assign_threshold: minimum cosine to a topic centroid for comments outside the sample
             (and for ``transform``); below it a comment stays unassigned (-1). None (default)
             adapts to the embedding model and to each topic: the 5th percentile of the cosines
@@ -125,10 +133,11 @@ class TopicModel:
         random_state: int = 42,
         sample_size: int = 100_000,
         top_n_words: int = 10,
-        representation: str = "mmr",
+        representation: str = "ctfidf",
+        reduce_frequent_words: bool = False,
         mmr_diversity: float = 0.3,
         outlier_strategy: str = "embeddings",
-        outlier_threshold: float = 0.3,
+        outlier_threshold: float | None = None,
         assign_threshold: float | None = None,
         min_df: int | None = None,
         max_df: float = 0.5,
@@ -152,6 +161,7 @@ class TopicModel:
         self.sample_size = sample_size
         self.top_n_words = top_n_words
         self.representation = representation
+        self.reduce_frequent_words = reduce_frequent_words
         self.mmr_diversity = mmr_diversity
         self.outlier_strategy = outlier_strategy
         self.outlier_threshold = outlier_threshold
@@ -202,15 +212,16 @@ class TopicModel:
                  len(sample), len(set(labels.tolist()) - {OUTLIER}), 100 * raw_outliers)
 
         clock = time.perf_counter()
+        params["outlier_threshold"] = outlier_threshold = self._outlier_threshold(sample_vectors, labels)
         if raw_outliers > 0 and self.outlier_strategy != "none":
             reduced = model.reduce_outliers(
                 sample_docs, labels.tolist(), strategy=self.outlier_strategy,
-                threshold=self.outlier_threshold, embeddings=sample_vectors,
+                threshold=outlier_threshold, embeddings=sample_vectors,
             )
             labels = np.asarray(reduced, dtype=np.int64)
             model.update_topics(
                 sample_docs, topics=labels.tolist(), top_n_words=self.top_n_words,
-                vectorizer_model=vectorizer, ctfidf_model=_ctfidf(),
+                vectorizer_model=vectorizer, ctfidf_model=_ctfidf(self.reduce_frequent_words),
                 representation_model=self._representation_model(),
             )
         stages["outliers"] = time.perf_counter() - clock
@@ -226,7 +237,7 @@ class TopicModel:
         thresholds = self._thresholds(similarity[sample], clustered, labels, topic_ids)
         # Comments outside the sample get what a sampled comment would have got: a topic when
         # HDBSCAN-like close to it, or when reduce_outliers("embeddings") would have moved it there.
-        rest_thresholds = (np.minimum(thresholds, self.outlier_threshold)
+        rest_thresholds = (np.minimum(thresholds, outlier_threshold)
                            if self.outlier_strategy == "embeddings" else thresholds)
         for start in range(0, len(rest), self.batch_size):
             batch = rest[start:start + self.batch_size]
@@ -330,7 +341,8 @@ class TopicModel:
 
     def _settings(self) -> dict[str, Any]:
         names = ("n_neighbors", "n_components", "min_cluster_size", "min_samples", "random_state",
-                 "sample_size", "top_n_words", "representation", "mmr_diversity", "outlier_strategy",
+                 "sample_size", "top_n_words", "representation", "reduce_frequent_words", "mmr_diversity",
+                 "outlier_strategy",
                  "outlier_threshold", "assign_threshold", "min_df", "max_df", "n_representatives", "batch_size")
         return {name: getattr(self, name) for name in names}
 
@@ -410,12 +422,21 @@ class TopicModel:
             umap_model=umap_model,
             hdbscan_model=hdbscan_model,
             vectorizer_model=vectorizer,
-            ctfidf_model=_ctfidf(),
+            ctfidf_model=_ctfidf(self.reduce_frequent_words),
             representation_model=self._representation_model(),
             top_n_words=self.top_n_words,
             calculate_probabilities=False,
             verbose=False,
         )
+
+    def _outlier_threshold(self, vectors: np.ndarray, labels: np.ndarray) -> float:
+        if self.outlier_threshold is not None:
+            return float(self.outlier_threshold)
+        if self.outlier_strategy != "embeddings":
+            return CTFIDF_OUTLIER_THRESHOLD
+        topic_ids = sorted(set(labels.tolist()) - {OUTLIER})
+        own = _similarity_to_own(vectors, labels, topic_ids, _centroids(vectors, labels, topic_ids))
+        return float(np.quantile(own[labels != OUTLIER], ASSIGN_QUANTILE))
 
     def _thresholds(self, similarity, clustered, labels, topic_ids) -> np.ndarray:
         """Per-topic assignment cosine: the fixed setting, else the 5th percentile of its clustered comments."""
@@ -468,11 +489,10 @@ def _encoder_backend(encoder: WordEncoder):
     return EncoderBackend()
 
 
-def _ctfidf():
+def _ctfidf(reduce_frequent_words: bool):
     from bertopic.vectorizers import ClassTfidfTransformer
 
-    # reduce_frequent_words dampens words frequent in every topic (sqrt of term frequency).
-    return ClassTfidfTransformer(reduce_frequent_words=True)
+    return ClassTfidfTransformer(reduce_frequent_words=reduce_frequent_words)
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:

@@ -63,13 +63,17 @@ class TopicSettings(BaseModel):
     min_cluster_size: int | None = Field(None, gt=1, description="HDBSCAN; None: max(5, sqrt(n)/2).")
     min_samples: int | None = Field(None, gt=0, description="HDBSCAN; None: max(2, min_cluster_size/4).")
     top_n_words: int = Field(10, gt=1, description="Keywords kept per topic.")
-    representation: str = Field("mmr", description="ctfidf, mmr, keybert or keybert+mmr (keyword refinement).")
+    representation: str = Field("ctfidf", description="ctfidf, mmr, keybert or keybert+mmr (keyword refinement).")
+    reduce_frequent_words: bool = Field(False, description="Damp words frequent in all topics (more diverse, less coherent).")
     mmr_diversity: float = Field(0.3, ge=0, le=1)
     min_df: int | None = Field(None, gt=0, description="Comments a keyword must be in; None: max(2, n/5000).")
     max_df: float = Field(0.5, gt=0, le=1, description="Share of comments above which a word is no keyword.")
     n_representatives: int = Field(5, gt=0, description="Example comments kept per topic.")
     outlier_strategy: str = Field("embeddings", description="BERTopic reduce_outliers strategy: embeddings, c-tf-idf or none.")
-    outlier_threshold: float = Field(0.3, description="Similarity an outlier needs to join its nearest topic.")
+    outlier_threshold: float | None = Field(
+        None, description="Similarity an outlier needs to join its nearest topic; None: for 'embeddings', "
+        "the 5th percentile of clustered comments' cosine to their topic, for 'c-tf-idf', 0.1."
+    )
     assign_threshold: float | None = Field(
         None, description="Cosine to a topic below which a comment is unassigned; None: per topic, "
         "the 5th percentile of its clustered comments."
