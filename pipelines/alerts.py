@@ -46,6 +46,9 @@ import pandas as pd
 from pipelines.forecast import local_days
 from pipelines.settings import AlertSettings, Settings
 from store import Store
+from store import alerts as store_alerts
+from store import forecasts as store_forecasts
+from store import topics as store_topics
 
 log = logging.getLogger(__name__)
 
@@ -259,10 +262,6 @@ def apply_cooldowns(candidates: list[Alert], previous: pd.DataFrame | None, cool
 
 def detect_alerts(settings: Settings, store: Store) -> list[Alert]:
     """Judge the latest days of every topic, store the alerts not stored before, and return those."""
-    from store import alerts as store_alerts
-    from store import forecasts as store_forecasts
-    from store import topics as store_topics
-
     rules = settings.forecast.alerts
     tz = settings.ingest.timezone
     volumes = store_topics.topic_volume(store, freq="day", tz=tz)

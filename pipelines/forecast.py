@@ -27,6 +27,8 @@ import pandas as pd
 from models.forecast import PROPHET, TopicForecaster
 from pipelines.settings import Settings
 from store import Store
+from store import forecasts as store_forecasts
+from store import topics as store_topics
 
 log = logging.getLogger(__name__)
 
@@ -154,9 +156,6 @@ def run_tasks(tasks: list[SeriesTask], workers: int) -> tuple[list[dict[str, Any
 
 def forecast_topics(settings: Settings, store: Store) -> ForecastReport:
     """Forecast every topic whose series changed since its stored forecast, and record the run."""
-    from store import forecasts as store_forecasts
-    from store import topics as store_topics
-
     started = time.monotonic()
     started_at = dt.datetime.now(dt.UTC)
     daily = store_topics.topic_volume(store, freq="day", tz=settings.ingest.timezone)
