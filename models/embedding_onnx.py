@@ -41,8 +41,11 @@ class OnnxRunner:
     def __init__(self, onnx_path: Path, tokenizer, *, prompt: str, max_seq_length: int) -> None:
         import onnxruntime as ort
 
+        import torch
+
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = torch.get_num_threads()  # one thread knob for both backends
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.tokenizer = tokenizer
