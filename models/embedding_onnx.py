@@ -15,6 +15,9 @@ import hashlib
 import logging
 import os
 import tempfile
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -98,6 +101,18 @@ class OnnxRunner:
         return np.concatenate(out) if out else np.empty((0, 0), dtype=np.float32)
 
 
+@contextmanager
+def _quiet_root_logger() -> Iterator[None]:
+    """onnxruntime's quantiser logs one INFO line per tensor on the root logger; hold those back."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(max(level, logging.WARNING))
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
 def supports(model) -> bool:
     """Whether a SentenceTransformer is Transformer + mean Pooling over every token (+ Normalize)."""
     kinds = [type(module).__name__ for module in model]
@@ -117,13 +132,14 @@ def export_int8(model, target: Path, *, per_channel: bool = True, op_types: tupl
         export_fp32(model, fp32)
         partial = Path(work) / "model.int8.onnx"
         log.info("quantising %s to int8 (%s, per_channel=%s)", fp32.name, ",".join(op_types), per_channel)
-        quantize_dynamic(
-            str(fp32),
-            str(partial),
-            per_channel=per_channel,
-            weight_type=QuantType.QInt8,
-            op_types_to_quantize=list(op_types),
-        )
+        with _quiet_root_logger():
+            quantize_dynamic(
+                str(fp32),
+                str(partial),
+                per_channel=per_channel,
+                weight_type=QuantType.QInt8,
+                op_types_to_quantize=list(op_types),
+            )
         os.replace(partial, target)
     return target
 
@@ -144,7 +160,10 @@ def export_fp32(model, path: Path) -> Path:
     wrapped = _Encoder(model.float().eval())
     example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
     log.info("exporting the encoder to ONNX at %s", path)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # The tracer warns about shape checks it freezes; the graph is checked against torch in tests.
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        warnings.filterwarnings("ignore", message="Exporting aten::index", category=UserWarning)
         torch.onnx.export(
             wrapped,
             example,
