@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -145,6 +146,7 @@ class Embedder:
         self.dim = int(self._model.get_embedding_dimension())
         self.fingerprint = self._fingerprint()
         self._runner = None
+        self._lock = threading.Lock()  # tokenizers and CUDA streams are not safe to share between threads
         if backend == "onnx":
             from models.embedding_onnx import OnnxRunner
 
@@ -204,16 +206,15 @@ class Embedder:
         if show_progress is None:
             show_progress = len(texts) >= PROGRESS_MIN_TEXTS
         progress = progress_bar(len(texts), show_progress)
-        done = 0
         try:
-            while done < len(texts):
-                step = self.batch_size * _CHUNK_BATCHES
-                chunk = order[done : done + step]
-                out[chunk] = self._encode_chunk([texts[i] for i in chunk])
-                done += len(chunk)
-                progress.update(len(chunk))
-                if show_progress:
-                    log.info("embedded %d/%d texts", done, len(texts))
+            step = self.batch_size * _CHUNK_BATCHES
+            with self._lock:
+                for start in range(0, len(texts), step):
+                    chunk = order[start : start + step]
+                    out[chunk] = self._encode_chunk([texts[i] for i in chunk])
+                    progress.update(len(chunk))
+                    if show_progress:
+                        log.info("embedded %d/%d texts", start + len(chunk), len(texts))
         finally:
             progress.close()
         return out
