@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from pipelines.demo_data import DemoTruth, write_demo_data
 from pipelines.ingest import IngestReport, ingest_file
+from pipelines.report import write_recent_reports
 from pipelines.settings import Settings
 from store import Store
 from store.comments import comment_overview
@@ -57,4 +59,8 @@ def run_demo(settings: Settings, store: Store) -> DemoSummary:
     truth = write_demo_data(out_dir)
     log.info("demo data written to %s", out_dir)
     reports = [ingest_file(settings, store, path) for path in truth.files]
-    return DemoSummary(data_dir=out_dir, truth=truth, ingest=reports, overview=comment_overview(store))
+    summary = DemoSummary(data_dir=out_dir, truth=truth, ingest=reports, overview=comment_overview(store))
+    # The report is the last stage: later stages go above it.
+    report_paths = write_recent_reports(settings, store, end=truth.end + timedelta(days=1), days=28)
+    summary.stages.append(f"report (last 28 days): {', '.join(str(path) for path in report_paths)}")
+    return summary

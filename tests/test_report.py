@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from pipelines.demo import run_demo
 from pipelines.report import (
     FORMATS,
     AlertItem,
@@ -393,3 +394,11 @@ def test_route_needs_an_analyst_key(api) -> None:
     assert client.get("/api/v1/reports/topics", params=params).status_code == 401
     assert client.get("/api/v1/reports/topics", params=params, headers=headers["reader"]).status_code == 403
     assert client.get("/api/v1/reports/topics", params=params, headers=headers["admin"]).status_code == 200
+
+
+def test_demo_ends_with_the_report_files(settings: Settings, store: Store) -> None:
+    summary = run_demo(settings, store)
+    assert summary.stages[-1].startswith("report (last 28 days): ")
+    written = sorted((settings.data_dir / "reports").iterdir())
+    assert [p.suffix for p in written] == [".html", ".md"]
+    assert str(written[0]) in summary.stages[-1]
