@@ -14,10 +14,6 @@ import re
 import threading
 from typing import TYPE_CHECKING
 
-from matplotlib.backends.backend_svg import FigureCanvasSVG
-from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
-from matplotlib.figure import Figure
-
 if TYPE_CHECKING:
     from pipelines.report import TopicSection
 
@@ -33,6 +29,12 @@ def volume_chart_svg(section: TopicSection, *, width_in: float = 6.4, height_in:
 
     Returns the ``<svg>`` element alone (no XML prologue), ready to inline into HTML.
     """
+    # matplotlib loads (and may build its font cache) only when a chart is drawn, not when the
+    # CLI or the app imports the report modules.
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+
     with _DRAW_LOCK:
         fig = Figure(figsize=(width_in, height_in), layout="constrained")
         FigureCanvasSVG(fig)
