@@ -145,12 +145,9 @@ class Embedder:
         self.prompt = prompt if prompt is not None else self._default_prompt()
         self.dim = int(self._model.get_embedding_dimension())
         self.fingerprint = self._fingerprint()
-        self._runner = None
+        self._cache_dir = cache_dir
+        self._runner = None  # the ONNX session, made on first encode so a run with nothing to do skips it
         self._lock = threading.Lock()  # tokenizers and CUDA streams are not safe to share between threads
-        if backend == "onnx":
-            from models.embedding_onnx import OnnxRunner
-
-            self._runner = OnnxRunner.for_model(self, cache_dir)
 
     def _load(self):
         from sentence_transformers import SentenceTransformer
@@ -159,6 +156,8 @@ class Embedder:
         looks_local = folder.is_absolute() or self.model_name.startswith((".", "~")) or folder.exists()
         if looks_local and not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
             raise ModelUnavailableError(unavailable_message(self.model_name, f"{folder} is not a model folder"))
+        st_log = logging.getLogger("sentence_transformers.base.model")
+        st_log.addFilter(_expected_prompt_notice)
         try:
             loaded = SentenceTransformer(
                 str(folder) if looks_local else self.model_name,
@@ -168,6 +167,8 @@ class Embedder:
         except OSError as exc:
             reason = "HF_HUB_OFFLINE is set and it is not in the local hub cache" if hub_offline() else str(exc)
             raise ModelUnavailableError(unavailable_message(self.model_name, reason)) from exc
+        finally:
+            st_log.removeFilter(_expected_prompt_notice)
         if self.device.startswith("cuda"):
             loaded.half()
         self._folder = folder if looks_local else _snapshot_folder(self.model_name)
@@ -235,7 +236,11 @@ class Embedder:
                     torch.cuda.empty_cache()
 
     def _encode_batches(self, texts: list[str], batch_size: int) -> np.ndarray:
-        if self._runner is not None:
+        if self.backend == "onnx":
+            if self._runner is None:
+                from models.embedding_onnx import OnnxRunner
+
+                self._runner = OnnxRunner.for_model(self, self._cache_dir)
             return self._runner.encode(texts, batch_size)
         vectors = self._model.encode(
             texts,
@@ -246,6 +251,11 @@ class Embedder:
             normalize_embeddings=True,
         )
         return np.asarray(vectors, dtype=np.float32)
+
+
+def _expected_prompt_notice(record: logging.LogRecord) -> bool:
+    """Drops sentence-transformers' warning that a default prompt is set: for e5 that is the point."""
+    return not record.getMessage().startswith("Default prompt name is set to")
 
 
 def _snapshot_folder(model_id: str) -> Path | None:

@@ -82,5 +82,6 @@ def test_onnx_int8_backend_stays_close_to_torch_and_exports_once(minilm: Embedde
     exported = list(tmp_path.glob("*.onnx"))
     assert len(exported) == 1
     stamp = exported[0].stat().st_mtime_ns
-    Embedder(minilm_path, device="cpu", backend="onnx", cache_dir=tmp_path)
+    again = Embedder(minilm_path, device="cpu", backend="onnx", cache_dir=tmp_path)
+    np.testing.assert_allclose(again.encode(texts[:2]), fast.encode(texts[:2]), atol=1e-5)
     assert exported[0].stat().st_mtime_ns == stamp
