@@ -7,11 +7,14 @@ Each later stage (embed → topics → forecast → alerts → report) is one ca
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
+from pipelines.alerts import detect_alerts
 from pipelines.demo_data import DemoTruth, write_demo_data
+from pipelines.forecast import forecast_topics
 from pipelines.ingest import IngestReport, ingest_file
 from pipelines.report import write_recent_reports
 from pipelines.settings import Settings
@@ -60,6 +63,14 @@ def run_demo(settings: Settings, store: Store) -> DemoSummary:
     log.info("demo data written to %s", out_dir)
     reports = [ingest_file(settings, store, path) for path in truth.files]
     summary = DemoSummary(data_dir=out_dir, truth=truth, ingest=reports, overview=comment_overview(store))
+    forecast = forecast_topics(settings, store)
+    alerts = detect_alerts(settings, store)
+    kinds = Counter(alert.kind for alert in alerts)
+    summary.stages.append(
+        f"forecast: {forecast.refitted} of {forecast.series} series forecast ({forecast.prophet} Prophet, "
+        f"{forecast.seasonal_naive} seasonal naive); alerts: {len(alerts)} new"
+        + (f" ({', '.join(f'{kind} {n}' for kind, n in sorted(kinds.items()))})" if kinds else "")
+    )
     # The report is the last stage: later stages go above it.
     report_paths = write_recent_reports(settings, store, end=truth.end + timedelta(days=1), days=28)
     summary.stages.append(f"report (last 28 days): {', '.join(str(path) for path in report_paths)}")
