@@ -19,6 +19,7 @@ import json
 import logging
 import shutil
 import time
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,8 +176,12 @@ def compute_topics(
     )
 
 
-def run_topics(settings: Settings, store: Store, embedder=None) -> TopicRunReport:
-    """Embed what is missing, fit topics on every embedded comment, and store the run atomically."""
+def run_topics(settings: Settings, store: Store, embedder=None, *, executor: Executor | None = None) -> TopicRunReport:
+    """Embed what is missing, fit topics on every embedded comment, and store the run atomically.
+
+    With ``executor`` (e.g. a ``ProcessPoolExecutor``) the fit runs there, so a service keeps
+    serving while it lasts; the worker loads its own word encoder if the representation needs one.
+    """
     from pipelines.embed import embed_comments, load_embedder
 
     started = time.perf_counter()
@@ -193,7 +198,10 @@ def run_topics(settings: Settings, store: Store, embedder=None) -> TopicRunRepor
         inputs = load_inputs(store, embedder.fingerprint)
         load_seconds = time.perf_counter() - clock
         log.info("topic run %d: %d comments with %s vectors", run_id, len(inputs.comment_ids), embedder.fingerprint)
-        result = compute_topics(inputs, settings, save_to, word_encoder=embedder)
+        if executor is None:
+            result = compute_topics(inputs, settings, save_to, word_encoder=embedder)
+        else:
+            result = executor.submit(compute_topics, inputs, settings, save_to).result()
         clock = time.perf_counter()
         report = _write(store, run_id, settings, inputs, result, save_to)
         report.stage_seconds = {"load": load_seconds, **result.stage_seconds, "write": time.perf_counter() - clock}

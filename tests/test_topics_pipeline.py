@@ -126,6 +126,14 @@ def test_refit_keeps_keys_and_a_new_theme_gets_a_new_key(workdir: Settings) -> N
     assert [r["status"] for r in runs] == ["done", "done", "done"]
 
 
+def test_the_fit_can_run_in_an_executor(workdir: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Store(workdir.store_path) as store, ThreadPoolExecutor(1) as pool:
+        report = run_topics(workdir, store, executor=pool)
+        assert store_topics.current_run(store)["run_id"] == report.run_id and report.topics >= 4
+
+
 def test_a_failed_run_leaves_the_previous_one_current(workdir: Settings) -> None:
     with Store(workdir.store_path) as store:
         good = run_topics(workdir, store)
