@@ -367,8 +367,13 @@ def convert(model_file: Path, out_dir: Path) -> Path:
         st_dir = work / "st"
         model.save(str(st_dir))
         if out_dir.exists():
-            shutil.rmtree(out_dir)
-        os.replace(st_dir, out_dir)
+            shutil.rmtree(out_dir, ignore_errors=True)
+        try:
+            os.replace(st_dir, out_dir)
+        except OSError:
+            if not (out_dir / "modules.json").is_file():
+                raise
+            log.info("another process finished %s first; keeping its folder", out_dir)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return out_dir
