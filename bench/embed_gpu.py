@@ -1,6 +1,6 @@
 """Embedding benchmark on a CUDA GPU: fp16 docs/s per batch size, GPU utilisation, fidelity to fp32.
 
-    python bench/embed_gpu.py [--model FOLDER_OR_ID] [--n 20000] [--batch-sizes 64,128,256,512]
+    python bench/embed_gpu.py [--model FOLDER_OR_ID] [--n 20000] [--batch-sizes 64,128,256,512] [--device cpu]
 
 Runs the project's ``Embedder`` (fp16 on CUDA, length-sorted batches, OOM back-off) over ViHSD's
 comments (all splits, repeated up to --n when the data is smaller), or over synthetic Vietnamese
@@ -66,8 +66,8 @@ class GpuSampler:
                     "nvidia-smi",
                     "--query-gpu=utilization.gpu,memory.used",
                     "--format=csv,noheader,nounits",
-                    f"-lms={self.interval_ms}",
-                    "-i=0",
+                    f"--loop-ms={self.interval_ms}",
+                    "--id=0",
                 ],
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -108,11 +108,13 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20000, help="Comments per pass (default 20000).")
     parser.add_argument("--batch-sizes", default="64,128,256,512", help="Comma-separated batch sizes.")
     parser.add_argument("--max-seq-length", type=int, default=256)
+    parser.add_argument("--device", default="cuda", help="cuda (default), or cpu for a quick dry run of the script.")
     args = parser.parse_args()
 
     import torch
 
-    if not torch.cuda.is_available():
+    on_cuda = args.device.startswith("cuda")
+    if on_cuda and not torch.cuda.is_available():
         print("SKIPPED: no CUDA device; run this on a GPU machine (bench/embed.py covers CPU backends)")
         return
     model = args.model
@@ -122,35 +124,38 @@ def main() -> None:
 
         model = str(prepare_default(Settings(data_dir=Path(tempfile.gettempdir()) / "topicpulse-bench")))
     texts, source = comments(args.n)
-    print(f"machine: {platform.platform()}, GPU {torch.cuda.get_device_name(0)}, torch {torch.__version__}")
+    gpu = torch.cuda.get_device_name(0) if on_cuda else "none (dry run on cpu)"
+    print(f"machine: {platform.platform()}, GPU {gpu}, torch {torch.__version__}")
     print(f"model: {model}; texts: {len(texts)} from {source}; max_seq_length {args.max_seq_length}")
 
-    embedder = Embedder(model, device="cuda", max_seq_length=args.max_seq_length)
+    embedder = Embedder(model, device=args.device, max_seq_length=args.max_seq_length)
     embedder.encode(texts[:512], show_progress=False)  # warm-up: CUDA context, kernels, allocator
     print()
-    print("| batch | docs/s (fp16) | GPU utilisation | peak torch memory |")
+    print(f"| batch | docs/s ({'fp16' if on_cuda else 'fp32'}) | GPU utilisation | peak torch memory |")
     print("|---|---|---|---|")
     fp16 = None
     for batch_size in [int(b) for b in args.batch_sizes.split(",")]:
         embedder.batch_size = batch_size
-        torch.cuda.reset_peak_memory_stats()
-        torch.cuda.synchronize()
+        if on_cuda:
+            torch.cuda.reset_peak_memory_stats()
+            torch.cuda.synchronize()
         with GpuSampler() as sampler:
             started = time.perf_counter()
             vectors = embedder.encode(texts, show_progress=False)
-            torch.cuda.synchronize()
+            if on_cuda:
+                torch.cuda.synchronize()
             elapsed = time.perf_counter() - started
         fp16 = vectors if fp16 is None else fp16
-        peak = torch.cuda.max_memory_allocated() / 2**20
+        peak = torch.cuda.max_memory_allocated() / 2**20 if on_cuda else 0.0
         used = f" (backed off to {embedder.batch_size})" if embedder.batch_size != batch_size else ""
         print(f"| {batch_size}{used} | {len(texts) / elapsed:.0f} | {sampler.summary()} | {peak:.0f} MiB |", flush=True)
 
     sample = texts[:2000]
-    reference = Embedder(model, device="cuda", max_seq_length=args.max_seq_length)
+    reference = Embedder(model, device=args.device, max_seq_length=args.max_seq_length)
     reference._model.float()
     cosines = np.sum(reference.encode(sample, show_progress=False) * fp16[: len(sample)], axis=1)
     print()
-    print(f"fp16 vs fp32 on CUDA, {len(sample)} comments: cosine mean {cosines.mean():.5f}, min {cosines.min():.5f}")
+    print(f"fp16 vs fp32 on {args.device}, {len(sample)} comments: cosine mean {cosines.mean():.5f}, min {cosines.min():.5f}")
 
 
 if __name__ == "__main__":
