@@ -46,6 +46,18 @@ def pick_device(requested: str | None = None) -> str:
     return "cpu"
 
 
+def default_batch_size(device: str) -> int:
+    """Texts per pass that fit the device: more on a GPU with more memory (OOM back-off covers the rest)."""
+    kind = device.split(":")[0]
+    if kind == "cuda":
+        import torch
+
+        index = int(device.split(":")[1]) if ":" in device else torch.cuda.current_device()
+        memory_gib = torch.cuda.get_device_properties(index).total_memory / 2**30
+        return 64 if memory_gib < 8 else 128 if memory_gib < 24 else 256
+    return DEFAULT_BATCH_SIZE.get(kind, 32)
+
+
 def hub_offline() -> bool:
     """Whether Hugging Face's own HF_HUB_OFFLINE switch forbids reaching the hub."""
     return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
@@ -96,7 +108,7 @@ class Embedder:
     device:
         ``cuda``, ``mps`` or ``cpu``; None picks CUDA, then MPS, then CPU.
     batch_size:
-        Texts per forward pass; None uses ``DEFAULT_BATCH_SIZE`` for the device. On CUDA
+        Texts per forward pass; None picks one for the device (``default_batch_size``). On CUDA
         out-of-memory the batch is halved and the pass retried.
     max_seq_length:
         Tokens kept per text (the rest is cut); at most the model's own limit.
@@ -132,7 +144,7 @@ class Embedder:
         self.device = pick_device(device)
         if backend == "onnx" and self.device != "cpu":
             raise ValueError(f"the onnx backend runs on cpu only, not {self.device}")
-        self.batch_size = batch_size or DEFAULT_BATCH_SIZE.get(self.device.split(":")[0], 32)
+        self.batch_size = batch_size or default_batch_size(self.device)
         self._model = self._load()
         if backend == "auto":
             from models.embedding_onnx import supports

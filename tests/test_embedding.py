@@ -85,3 +85,15 @@ def test_onnx_int8_backend_stays_close_to_torch_and_exports_once(minilm: Embedde
     again = Embedder(minilm_path, device="cpu", backend="onnx", cache_dir=tmp_path)
     np.testing.assert_allclose(again.encode(texts[:2]), fast.encode(texts[:2]), atol=1e-5)
     assert exported[0].stat().st_mtime_ns == stamp
+
+
+def test_default_batch_size_grows_with_gpu_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from models.embedding import default_batch_size
+
+    for gib, expected in ((6, 64), (16, 128), (80, 256)):
+        device = SimpleNamespace(total_memory=gib * 2**30)
+        monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index, device=device: device)
+        assert default_batch_size("cuda:0") == expected
+    assert default_batch_size("cpu") == 32
