@@ -94,15 +94,19 @@ class Store:
         return int(row[0])
 
     def migrate(self) -> None:
-        """Apply every packaged migration newer than the file's schema, each in one transaction."""
+        """Apply every packaged migration the file has not recorded, oldest first, each in one transaction.
+
+        Missing versions are applied even below the newest recorded one, so a migration that
+        lands after a later-numbered one still reaches files created in between.
+        """
         self.conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
             " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
         )
-        current = self.schema_version()
+        applied = {row[0] for row in self.conn.execute("SELECT version FROM schema_migrations").fetchall()}
         for version, name, sql in migrations():
-            if version <= current:
+            if version in applied:
                 continue
             log.info("applying migration %04d_%s to %s", version, name, self.path)
             with self.transaction() as cur:

@@ -45,3 +45,19 @@ def test_second_writer_process_gets_a_clear_error(tmp_path: Path) -> None:
         holder.kill()
         holder.wait()
     assert isinstance(duckdb.__version__, str)
+
+
+def test_a_migration_that_lands_after_a_later_one_is_still_applied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import store.db
+
+    every = migrations()
+    late_version = every[1][0]
+    monkeypatch.setattr(store.db, "migrations", lambda: [m for m in every if m[0] != late_version])
+    path = tmp_path / "tp.duckdb"
+    Store(path).close()
+    monkeypatch.setattr(store.db, "migrations", lambda: every)
+    with Store(path) as reopened:
+        versions = [v for (v,) in reopened.conn.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+    assert versions == [m[0] for m in every]
