@@ -174,6 +174,8 @@ class TopicForecaster:
     changepoint_prior_scale: Prophet's trend flexibility. Default 0.05 (Prophet's own).
     log_transform: fit Prophet on log1p(counts) rather than the counts (see the module notes).
         Default False.
+    random_seed: seed for the draws behind Prophet's interval, so the same series always gets the
+        same bounds (and the same alerts); None leaves the draws to numpy's global state. Default 0.
     model: ``"auto"`` (the backtest winner), or ``"prophet"`` / ``"seasonal_naive"`` to publish that
         model whatever the backtest says (both are still scored; a series too short or sparse for
         Prophet still gets seasonal naive). Default ``"auto"``.
@@ -200,6 +202,7 @@ class TopicForecaster:
         changepoint_prior_scale: float = 0.05,
         log_transform: bool = False,
         model: str = "auto",
+        random_seed: int | None = 0,
     ) -> None:
         if freq not in _FREQ:
             raise ValueError(f"freq must be 'D' or 'W', got {freq!r}")
@@ -216,6 +219,7 @@ class TopicForecaster:
         self.changepoint_prior_scale = changepoint_prior_scale
         self.log_transform = log_transform
         self.model = model
+        self.random_seed = random_seed
         self.validate_settings()
 
         self.history: pd.DataFrame | None = None
@@ -256,6 +260,7 @@ class TopicForecaster:
             "changepoint_prior_scale": self.changepoint_prior_scale,
             "log_transform": self.log_transform,
             "model": self.model,
+            "random_seed": self.random_seed,
         }
 
     def validate_inputs(self, series: pd.DataFrame) -> pd.DataFrame:
@@ -425,13 +430,28 @@ class TopicForecaster:
         return model
 
     def _predict_prophet(self, model, future: pd.DataFrame) -> pd.DataFrame:
-        with quiet_prophet():
+        with quiet_prophet(), _seeded_numpy(self.random_seed):
             raw = model.predict(future[["ds"]])
         back = {}
         for name, column in (("yhat", "yhat"), ("lower", "yhat_lower"), ("upper", "yhat_upper")):
             values = raw[column].to_numpy()
             back[name] = np.clip(np.expm1(values) if self.log_transform else values, 0, None)
         return pd.DataFrame(back)
+
+
+@contextmanager
+def _seeded_numpy(seed: int | None) -> Iterator[None]:
+    """Prophet draws its interval samples from numpy's global generator: seed it for the call only,
+    and give the caller back the state it had."""
+    if seed is None:
+        yield
+        return
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 def _better(candidate: BacktestScore, baseline: BacktestScore) -> bool:

@@ -96,7 +96,7 @@ class AlertSettings(BaseModel):
     emerging_min_count: int = Field(30, gt=0, description="Comments in the recent window for a topic to be emerging.")
     emerging_max_baseline: float = Field(2.0, ge=0, description="Daily mean before, at most, for 'new or tiny'.")
     emerging_min_growth: float = Field(4.0, gt=1, description="(recent median + 1) / (baseline mean + 1), at least.")
-    surge_min_ratio: float = Field(3.0, gt=1, description="(actual - yhat) / (upper - yhat), at least.")
+    surge_min_ratio: float = Field(4.0, gt=1, description="(actual - yhat) / (upper - yhat), at least.")
     surge_min_excess: float = Field(10, ge=0, description="Comments above the upper bound, at least.")
     fading_days: int = Field(56, gt=1, description="Recent window over which a decline must last.")
     fading_baseline_days: int = Field(56, gt=0, description="Window before it that it is compared with.")
