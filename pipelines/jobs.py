@@ -22,9 +22,11 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
+import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -129,8 +131,18 @@ def _embed(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
     return report_counts(load_stage("pipelines.embed", "embed_comments")(settings, store))
 
 
-def _topics(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
-    return report_counts(load_stage("pipelines.topics", "run_topics")(settings, store))
+def _topic_fit_process() -> ProcessPoolExecutor:
+    """One fresh process for a topic fit, so UMAP and HDBSCAN use neither this process's GIL nor its store.
+
+    ``spawn`` rather than ``fork``: the parent holds DuckDB and thread pools that must not be copied.
+    """
+    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+
+
+def _topics(settings: Settings, store: Store, job: JobContext, embedder: Any = None) -> dict[str, Any]:
+    run_topics = load_stage("pipelines.topics", "run_topics")
+    with _topic_fit_process() as fit_process:
+        return report_counts(run_topics(settings, store, embedder, executor=fit_process))
 
 
 def _assign(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
@@ -153,11 +165,10 @@ def _refit(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
     """Embed new comments, re-fit topics and re-forecast, loading the embedding model once."""
     embedder = load_stage("pipelines.embed", "load_embedder")(settings)
     embed_comments = load_stage("pipelines.embed", "embed_comments")
-    run_topics = load_stage("pipelines.topics", "run_topics")
     job.step(0, 3).progress(0.0, "embed (1/3)")
     counts = {"embed": report_counts(embed_comments(settings, store, embedder))}
     job.step(1, 3).progress(0.0, "topics (2/3)")
-    counts["topics"] = report_counts(run_topics(settings, store, embedder))
+    counts["topics"] = _topics(settings, store, job, embedder)
     counts["forecast"] = _forecast(settings, store, job.step(2, 3))
     return counts
 

@@ -15,11 +15,11 @@ DuckDB lets one process open a database file for writing, so the design is:
   or running; kinds that share nothing, such as a forecast and an inbox ingest, run side by side.
 * **Heavy compute holds no lock.** The pipelines split each job into: load inputs from the store
   (a read), pure compute on arrays, then one short write transaction. ``Store.transaction``
-  serialises writers inside this process, and only for that last step. Prophet fits run in
-  worker processes (``forecast.workers``). The topic run's compute step
-  (``pipelines.topics.compute_topics``: UMAP, HDBSCAN, c-TF-IDF) is pure and picklable, but
-  ``run_topics`` calls it, like ``embed_comments`` its encoder, on the job's thread: no lock is
-  held and reads keep answering, but it shares this process's CPU and GIL with the requests.
+  serialises writers inside this process, and only for that last step. The topic fit (UMAP,
+  HDBSCAN, c-TF-IDF: ``pipelines.topics.compute_topics``) runs in a fresh worker process
+  (``pipelines.jobs`` starts one per topic job), and Prophet fits run in worker processes
+  (``forecast.workers``). Embedding runs on the job's thread in ONNX Runtime or torch, which
+  release the GIL while they compute, and commits one batch at a time.
 * **The scheduler** (``schedule.enabled``) runs inside the service on its own thread and
   connection, through the same jobs table and locks.
 * **Reads keep working while a run is in progress.** Every request and every job thread gets its

@@ -126,12 +126,15 @@ def test_refit_keeps_keys_and_a_new_theme_gets_a_new_key(workdir: Settings) -> N
     assert [r["status"] for r in runs] == ["done", "done", "done"]
 
 
-def test_the_fit_can_run_in_an_executor(workdir: Settings) -> None:
-    from concurrent.futures import ThreadPoolExecutor
+def test_a_topics_job_fits_in_a_worker_process(workdir: Settings) -> None:
+    from pipelines.jobs import run_job
+    from store.jobs import get_job
 
-    with Store(workdir.store_path) as store, ThreadPoolExecutor(1) as pool:
-        report = run_topics(workdir, store, executor=pool)
-        assert store_topics.current_run(store)["run_id"] == report.run_id and report.topics >= 4
+    with Store(workdir.store_path) as store:
+        job = get_job(store, run_job(workdir, store, "topics"))
+        assert job["status"] == "succeeded", job["error"]
+        assert store_topics.current_run(store)["run_id"] == job["counts"]["run_id"]
+        assert job["counts"]["topics"] >= 4
 
 
 def test_a_failed_run_leaves_the_previous_one_current(workdir: Settings) -> None:
