@@ -1,4 +1,7 @@
-"""The ``topicpulse`` command line: a thin layer that opens the store and calls one pipeline."""
+"""The ``topicpulse`` command line: a thin layer that opens the store and calls one pipeline.
+
+Each command lives in its own module; this one builds the settings and registers them all.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from pipelines.settings import load_settings
+from service.cli import demo, embed, forecast, ingest, keys, models, report, scheduler, serve, topics
 from service.logs import configure_logging
 
 app = typer.Typer(
@@ -33,43 +37,18 @@ def root(
     ctx.obj = settings
 
 
-# Commands live in their own modules and register here, after `app` exists.
-from service.cli import ingest as _ingest  # noqa: E402
-from service.cli import report as _report  # noqa: E402
-
-app.command("ingest")(_ingest.ingest)
-
-from service.cli import demo as _demo  # noqa: E402
-
-app.command("demo")(_demo.demo)
-
-app.command("report")(_report.report)
-
-from service.cli import scheduler as _scheduler  # noqa: E402
-
-app.command("scheduler")(_scheduler.scheduler)
-app.command("jobs")(_scheduler.jobs)
-
-from service.cli import keys as _keys  # noqa: E402
-from service.cli import serve as _serve  # noqa: E402
-
-app.add_typer(_keys.app, name="keys")
-app.command("serve")(_serve.serve)
-
-from service.cli import forecast as _forecast  # noqa: E402
-
-app.command("forecast")(_forecast.forecast)
-
-from service.cli import embed as _embed  # noqa: E402
-from service.cli import models as _models  # noqa: E402
-
-app.add_typer(_models.app, name="models")
-app.command("embed")(_embed.embed)
-
-from service.cli import topics as _topics  # noqa: E402
-
-app.command("topics")(_topics.topics)
-app.command("assign")(_topics.assign)
+app.command("demo")(demo.demo)
+app.command("ingest")(ingest.ingest)
+app.add_typer(models.app, name="models")
+app.command("embed")(embed.embed)
+app.command("topics")(topics.topics)
+app.command("assign")(topics.assign)
+app.command("forecast")(forecast.forecast)
+app.command("report")(report.report)
+app.command("scheduler")(scheduler.scheduler)
+app.command("jobs")(scheduler.jobs)
+app.command("serve")(serve.serve)
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:
