@@ -18,6 +18,7 @@ from pipelines.jobs import recover_crashed_jobs
 from pipelines.schedule import build_scheduler
 from pipelines.settings import Settings
 from service.cache import ReadCache
+from service.docs import add_offline_docs
 from service.jobs import JobRunner, thread_store
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
@@ -83,11 +84,13 @@ def create_app(settings: Settings) -> FastAPI:
         version="1.0",
         description=_DESCRIPTION,
         lifespan=lifespan,
-        docs_url=f"{API_PREFIX}/docs" if docs else None,
+        docs_url=None,
         redoc_url=None,
         openapi_url=f"{API_PREFIX}/openapi.json" if docs else None,
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
+    if docs:
+        add_offline_docs(app, docs_url=f"{API_PREFIX}/docs", openapi_url=f"{API_PREFIX}/openapi.json")
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.encoder = QueryEncoder(settings)

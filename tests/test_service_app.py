@@ -166,10 +166,15 @@ def test_cors_origins_come_from_settings(app_settings):
 
 def test_docs_are_public_and_can_be_turned_off(client, app_settings):
     assert client.get("/api/v1/openapi.json").status_code == 200
-    assert client.get("/api/v1/docs").status_code == 200
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assert "cdn" not in page.text.lower() and "/api/v1/docs/assets/swagger-ui-bundle.js" in page.text
+    bundle = client.get("/api/v1/docs/assets/swagger-ui-bundle.js")
+    assert bundle.status_code == 200 and "SwaggerUIBundle" in bundle.text
     settings = app_settings.model_copy(update={"service": app_settings.service.model_copy(update={"docs": False})})
     with TestClient(create_app(settings)) as closed:
         assert closed.get("/api/v1/openapi.json").status_code == 404
+        assert closed.get("/api/v1/docs").status_code == 404
 
 
 # API keys
