@@ -35,5 +35,8 @@ def configure_logging(level: str = "INFO", *, json_lines: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("cmdstanpy", "prophet", "numba", "httpx", "sentence_transformers", "BERTopic"):
+    for noisy in ("cmdstanpy", "prophet", "numba", "httpx", "sentence_transformers"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    # BERTopic warns about two things TopicPulse does on purpose: it sets the topic assignments
+    # after reducing outliers, and it saves models without the embedding model (vectors are cached).
+    logging.getLogger("BERTopic").setLevel(max(logging.ERROR, root.level))
