@@ -66,7 +66,12 @@ _TOPICAL_WORDS = frozenset({"nhà", "bài"})
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """Vietnamese and English stop words from stopwords-iso, in segmented form ('bởi_vì')."""
+    """Vietnamese and English stop words from stopwords-iso, in segmented form ('bởi_vì').
+
+    A phrase of several syllables stops only as the whole phrase (``keyword_terms`` also finds it
+    when pyvi leaves it in pieces): its syllables alone are often words that carry topics, and
+    splitting "trời đất ơi" (good heavens) and "dễ sợ" made "đất" (land) and "dễ" (easy) stop words.
+    """
     import stopwordsiso
 
     words = set()
@@ -74,8 +79,28 @@ def stop_words() -> frozenset[str]:
         parts = tokens(word)
         if parts:
             words.add("_".join(parts))
-            words.update(parts)
     return frozenset(words - _TOPICAL_WORDS)
+
+
+@lru_cache(maxsize=1)
+def _stop_phrase_starts() -> tuple[frozenset[str], int]:
+    """First syllables of the multi-syllable stop words, and the most syllables one has."""
+    phrases = [word.split("_") for word in stop_words() if "_" in word]
+    return frozenset(parts[0] for parts in phrases), max(len(parts) for parts in phrases)
+
+
+def _is_stop(words: Sequence[str]) -> list[bool]:
+    """Which words are stop words, counting a stop phrase that pyvi left in pieces ('bởi', 'vì')."""
+    stops = stop_words()
+    starts, longest = _stop_phrase_starts()
+    flags = [word in stops for word in words]
+    for start, word in enumerate(words):
+        if word.split("_", 1)[0] not in starts:
+            continue
+        for n in range(2, longest + 1):
+            if start + n <= len(words) and "_".join(words[start:start + n]) in stops:
+                flags[start:start + n] = [True] * n
+    return flags
 
 
 def document_frequency_limits(n_docs: int, min_df: int | None = None, max_df: float = 0.5) -> tuple[int, float]:
@@ -99,12 +124,11 @@ def keyword_terms(segmented: str, ngram_max: int = 2) -> list[str]:
     word; sklearn's own n-grams are built after removing stop words and so join words that were
     never adjacent ("the rent is getting worse" would give "rent worse").
     """
-    stops = stop_words()
     terms: list[str] = []
     grams: list[str] = []
     for clause in _CLAUSE_BREAK.split(segmented):
         words = tokens(clause)
-        keep = [word not in stops for word in words]
+        keep = [not stop for stop in _is_stop(words)]
         terms.extend(word for word, ok in zip(words, keep) if ok)
         for n in range(2, ngram_max + 1):
             for start in range(len(words) - n + 1):

@@ -37,6 +37,9 @@ def test_segmentation_joins_vietnamese_words_and_leaves_english_alone() -> None:
     assert "đất_đai" in tokens(segment("Vấn đề đất đai ở Hà Nội"))
     assert segment("The government announced a housing policy") == "The government announced a housing policy"
     assert "bởi_vì" in stop_words() and "the" in stop_words()
+    # a stop phrase stops as a whole, also when pyvi leaves it in pieces; its syllables alone do not
+    assert "đất" not in stop_words() and "dễ" not in stop_words()
+    assert keyword_terms("bởi vì giá đất tăng") == ["giá", "đất", "tăng", "giá đất", "đất tăng"]
     # n-grams only join words that were next to each other, within one clause
     assert keyword_terms("the rent is getting worse, housing market") == ["rent", "worse", "housing", "market",
                                                                           "housing market"]
