@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -14,13 +15,22 @@ SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resol
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never read the developer's TOPICPULSE_* variables or config file, nor reach a hub."""
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch):
+    """Tests never read the developer's TOPICPULSE_* variables or config file, nor reach a hub.
+
+    The CLI configures logging for its process; a test that runs it must not leave the root
+    logger writing to a stream that pytest has closed since.
+    """
     for name in list(os.environ):
         if name.startswith("TOPICPULSE_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
 
 
 @pytest.fixture

@@ -64,7 +64,13 @@ def test_bad_arguments_are_rejected_before_loading(minilm_path: str) -> None:
         Embedder(minilm_path, batch_size=0)
 
 
-def test_onnx_int8_backend_stays_close_to_torch_and_exports_once(minilm: Embedder, minilm_path: str, tmp_path) -> None:
+def test_onnx_int8_backend_stays_close_to_torch_and_exports_once(
+    minilm: Embedder, minilm_path: str, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models import embedding_onnx
+
+    # Start from no export in this process: earlier tests may have exported the same model elsewhere.
+    monkeypatch.setattr(embedding_onnx, "_EXPORTED", {})
     texts = [f"comment {i}: the bus was late again and traffic was terrible" for i in range(6)] + [
         "great match last night",
         "prices keep going up",
