@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import click
 import typer
 
 from pipelines.settings import Settings
@@ -17,4 +18,4 @@ def open_store(settings: Settings) -> Store:
     try:
         return Store(settings.store_path)
     except StoreError as exc:
-        raise typer.BadParameter(str(exc), param_hint="store") from exc
+        raise click.ClickException(str(exc)) from exc
