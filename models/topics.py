@@ -3,7 +3,8 @@
 ``TopicModel`` owns the choices that make BERTopic work on Vietnamese comments:
 
 - Keywords come from word-segmented text (``models.segment``) with a vocabulary chosen on the
-  comments themselves (stop words, ``min_df``/``max_df``, 1-2 grams), never BERTopic's default
+  comments themselves (stop words, ``min_df``/``max_df``, 1-2 grams), each found in at least
+  ``min_topic_share`` of its topic's comments, never BERTopic's default
   ``language="english"`` path, which deletes every letter outside A-Z before c-TF-IDF when no
   embedding model is given (``BERTopic._preprocess_text``) and would turn "đất đai" into "t ai".
 - UMAP (cosine, fixed ``random_state``) and HDBSCAN parameters scale with the number of comments
@@ -27,6 +28,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,7 +36,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from models.segment import corpus_vectorizer, segment_all, tokens
+from models.segment import corpus_vectorizer, keyword_terms, segment_all, tokens
 from models.topic_quality import npmi_coherence, topic_diversity
 
 log = logging.getLogger(__name__)
@@ -100,6 +102,10 @@ class TopicModel:
         reduce_frequent_words: c-TF-IDF option that damps words frequent in every topic: more
             distinct keywords (diversity) at the cost of coherence; off by default, as in BERTopic.
         mmr_diversity: 0 (pure relevance) to 1 (pure diversity).
+        min_topic_share: a keyword must occur in at least this share of its topic's comments
+            (0 turns the rule off). c-TF-IDF alone ranks a word seen in 3 of a topic's 300 short
+            comments high when it is rare elsewhere; such a word describes almost none of the
+            topic. A topic may then show fewer than ``top_n_words`` keywords.
         outlier_strategy: "embeddings", "c-tf-idf" or "none".
         outlier_threshold: minimum similarity for ``reduce_outliers`` to move an outlier. None
             (default) adapts like ``assign_threshold``: for "embeddings", the 5th percentile of the
@@ -136,6 +142,7 @@ class TopicModel:
         representation: str = "ctfidf",
         reduce_frequent_words: bool = False,
         mmr_diversity: float = 0.3,
+        min_topic_share: float = 0.05,
         outlier_strategy: str = "embeddings",
         outlier_threshold: float | None = None,
         assign_threshold: float | None = None,
@@ -151,6 +158,8 @@ class TopicModel:
             raise ValueError(f"outlier_strategy must be one of {OUTLIER_STRATEGIES}, got {outlier_strategy!r}")
         if not 0 <= mmr_diversity <= 1:
             raise ValueError(f"mmr_diversity must be in [0, 1], got {mmr_diversity}")
+        if not 0 <= min_topic_share < 1:
+            raise ValueError(f"min_topic_share must be in [0, 1), got {min_topic_share}")
         if sample_size < 10:
             raise ValueError(f"sample_size must be at least 10, got {sample_size}")
         self.n_neighbors = n_neighbors
@@ -163,6 +172,7 @@ class TopicModel:
         self.representation = representation
         self.reduce_frequent_words = reduce_frequent_words
         self.mmr_diversity = mmr_diversity
+        self.min_topic_share = min_topic_share
         self.outlier_strategy = outlier_strategy
         self.outlier_threshold = outlier_threshold
         self.assign_threshold = assign_threshold
@@ -342,7 +352,7 @@ class TopicModel:
     def _settings(self) -> dict[str, Any]:
         names = ("n_neighbors", "n_components", "min_cluster_size", "min_samples", "random_state",
                  "sample_size", "top_n_words", "representation", "reduce_frequent_words", "mmr_diversity",
-                 "outlier_strategy",
+                 "min_topic_share", "outlier_strategy",
                  "outlier_threshold", "assign_threshold", "min_df", "max_df", "n_representatives", "batch_size")
         return {name: getattr(self, name) for name in names}
 
@@ -400,6 +410,9 @@ class TopicModel:
             chain.append(KeyBERTInspired(top_n_words=max(self.top_n_words, keep), random_state=self.random_state))
         if "mmr" in name:
             chain.append(MaximalMarginalRelevance(diversity=self.mmr_diversity, top_n_words=self.top_n_words))
+        if self.min_topic_share > 0:
+            # Last: MMR fails on fewer candidates than top_n_words, so the floor filters its choice.
+            chain.append(_topic_share_floor(self.min_topic_share, self.top_n_words))
         return chain or None
 
     def _bertopic(self, params: dict[str, Any], vectorizer):
@@ -487,6 +500,25 @@ def _encoder_backend(encoder: WordEncoder):
             return encoder.encode([str(doc).replace("_", " ") for doc in documents])
 
     return EncoderBackend()
+
+
+def _topic_share_floor(min_share: float, keep: int):
+    """A BERTopic representation step: drop candidate keywords found in under ``min_share`` of the topic's comments."""
+    from bertopic.representation import BaseRepresentation
+
+    class TopicShareFloor(BaseRepresentation):
+        def extract_topics(self, topic_model, documents, c_tf_idf, topics):
+            found = {}
+            for topic, docs in documents.groupby("Topic")["Document"]:
+                counts = Counter(term for doc in docs for term in set(keyword_terms(doc)))
+                found[topic] = (counts, math.ceil(min_share * len(docs)))
+            out = {}
+            for topic, candidates in topics.items():
+                counts, need = found.get(topic, (Counter(), 1))
+                out[topic] = [(word, score) for word, score in candidates if word and counts[word] >= need][:keep]
+            return out
+
+    return TopicShareFloor()
 
 
 def _ctfidf(reduce_frequent_words: bool):

@@ -66,6 +66,7 @@ class TopicSettings(BaseModel):
     representation: str = Field("ctfidf", description="ctfidf, mmr, keybert or keybert+mmr (keyword refinement).")
     reduce_frequent_words: bool = Field(False, description="Damp words frequent in all topics (more diverse, less coherent).")
     mmr_diversity: float = Field(0.3, ge=0, le=1)
+    min_topic_share: float = Field(0.05, ge=0, lt=1, description="Share of a topic's comments a keyword must occur in; 0: off.")
     min_df: int | None = Field(None, gt=0, description="Comments a keyword must be in; None: max(2, n/5000).")
     max_df: float = Field(0.5, gt=0, le=1, description="Share of comments above which a word is no keyword.")
     n_representatives: int = Field(5, gt=0, description="Example comments kept per topic.")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from models.lineage import match_topics
-from models.segment import keyword_terms, segment, stop_words, tokens
+from models.segment import keyword_terms, segment, segment_all, stop_words, tokens
 from models.topic_quality import npmi_coherence, topic_diversity
 from models.topics import OUTLIER, TopicModel, label_from_keywords, scaled_parameters
 from tests.topics_corpus import vietnamese_corpus
@@ -60,6 +60,15 @@ def test_keywords_keep_diacritics_and_multisyllable_words(fitted) -> None:
     assert all(not w.isascii() or w.isalpha() for w in words)
     land = next(t for t in fitted.topics_ if "đất_đai" in t.words())
     assert any(part in land.label for part in ("đất đai", "quy hoạch", "bồi thường", "sổ đỏ", "giải phóng"))
+
+
+def test_every_keyword_occurs_in_a_share_of_its_topics_comments(fitted, corpus) -> None:
+    texts, _, _ = corpus
+    segmented = segment_all(texts)
+    for topic in fitted.topics_:
+        members = [set(keyword_terms(segmented[i])) for i in np.flatnonzero(fitted.labels_ == topic.index)]
+        for word in topic.words():
+            assert sum(word in terms for terms in members) >= 0.05 * len(members), (topic.label, word)
 
 
 def test_topics_recover_the_themes_with_representatives_and_quality(fitted, corpus) -> None:
