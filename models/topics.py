@@ -423,6 +423,9 @@ class TopicModel:
         umap_model = UMAP(
             n_neighbors=params["n_neighbors"], n_components=params["n_components"], min_dist=0.0,
             metric="cosine", random_state=params["random_state"], n_jobs=1, low_memory=True,
+            # PCA, not the default spectral start: on near-duplicate-rich comment sets the spectral
+            # solver fails and UMAP's fallback is not reproducible, so the same data gave other topics.
+            init="pca",
         )
         hdbscan_model = HDBSCAN(
             min_cluster_size=params["min_cluster_size"], min_samples=params["min_samples"],
