@@ -74,11 +74,7 @@ def run_demo(settings: Settings, store: Store, *, n_comments: int = 24000) -> De
         f"({embedded.model}, {embedded.dim} dimensions, {embedded.seconds:.0f}s)"
     )
     run = run_topics(settings, store, embedder)
-    summary.stages.append(
-        f"topics: run {run.run_id} found {run.topics} topics in {run.comments} comments, "
-        f"{100 * run.outlier_share:.1f}% unassigned, NPMI {run.npmi:.3f}, diversity {run.topic_diversity:.2f}; "
-        f"lineage: {run.matched} matched, {run.split} split, {run.merged} merged, {run.new} new ({run.seconds:.0f}s)"
-    )
+    summary.stages.append(f"topics: {run.summary()}")
     forecast = forecast_topics(settings, store)
     alerts = detect_alerts(settings, store)
     kinds = Counter(alert.kind for alert in alerts)

@@ -60,6 +60,16 @@ class TopicRunReport:
     seconds: float
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
+    def summary(self) -> str:
+        """One line for a person: what the run found and how it relates to the previous one."""
+        return (
+            f"topic run {self.run_id}: {self.topics} topics from {self.comments} comments "
+            f"({self.fitted} fitted), {self.outlier_share:.1%} unassigned "
+            f"(HDBSCAN noise {self.raw_outlier_share:.1%}), NPMI {self.npmi:.3f}, diversity {self.topic_diversity:.2f}; "
+            f"lineage: {self.matched} matched, {self.split} split, {self.merged} merged, {self.new} new; "
+            f"{self.seconds:.1f}s"
+        )
+
 
 @dataclass
 class TopicInputs:

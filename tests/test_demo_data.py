@@ -117,7 +117,7 @@ def test_run_demo_runs_every_stage_and_is_safe_to_rerun(tmp_path: Path, monkeypa
         assert spam and not any("0912" in t or "shopee" in t for (t,) in spam)
         text = "\n".join(summary.lines())
         assert "emerging 'fake_milk'" in text
-        for stage in ("embed:", "topics: run 1 found", "forecast:", "report (last 28 days):"):
+        for stage in ("embed:", "topics: topic run 1:", "forecast:", "report (last 28 days):"):
             assert stage in text
         assert store.conn.execute("SELECT count(*) FROM topics").fetchone()[0] > 0
 

@@ -35,13 +35,7 @@ def topics(
             typer.echo(f"topic run failed: {exc}", err=True)
             raise typer.Exit(1) from exc
         listed = store_topics.list_topics(store)
-    typer.echo(
-        f"topic run {report.run_id}: {report.topics} topics from {report.comments} comments "
-        f"({report.fitted} fitted), {report.outlier_share:.1%} unassigned "
-        f"(HDBSCAN noise {report.raw_outlier_share:.1%}), NPMI {report.npmi:.3f}, diversity {report.topic_diversity:.2f}; "
-        f"lineage: {report.matched} matched, {report.split} split, {report.merged} merged, {report.new} new; "
-        f"{report.seconds:.1f}s"
-    )
+    typer.echo(report.summary())
     for topic in listed[:show]:
         typer.echo(f"  {topic['topic_key']}  {topic['size']:>7}  [{topic['relation']}]  {topic['label']}")
 
