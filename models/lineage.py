@@ -8,6 +8,9 @@ a fixed score threshold means the same for every model. Pairs at or above ``min_
 - Each previous topic hands its key to at most one new topic: the best one-to-one set of links
   (Hungarian assignment on the scores) decides who inherits which key.
 - relation "merge": the new topic links to two or more previous topics.
+- A link between a new topic and a previous one that each continue elsewhere (both keep their
+  own keys) is dropped: close sibling topics resemble each other's predecessor, which is neither
+  a split nor a merge.
 - relation "split": its one previous topic links to two or more new topics (the best-matching
   child keeps the key, the others get new ones).
 - relation "match": one link each way. "new": no link; the topic gets a new key.
@@ -54,6 +57,13 @@ def match_topics(
     links = scores >= min_score
     rows, cols = linear_sum_assignment(np.where(links, -scores, 1.0))
     inherits = {int(r): int(c) for r, c in zip(rows, cols) if links[r, c]}
+    heirs = {previous: new for new, previous in inherits.items()}
+    # Two neighbouring topics that both continue (each inherits its own key) resemble each
+    # other's predecessor too; that likeness is no split or merge, so it is not a link.
+    for new, previous in inherits.items():
+        for other, other_heir in heirs.items():
+            if other != previous and other_heir != new:
+                links[new, other] = False
     children = links.sum(axis=0)
     out = []
     for i in range(len(new_centroids)):

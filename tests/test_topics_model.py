@@ -185,6 +185,20 @@ def test_lineage_matches_splits_merges_and_new_topics() -> None:
     assert links[0].relation == "merge" and sorted(links[0].parents) == [0, 1]
 
 
+def test_lineage_keeps_close_sibling_topics_as_plain_matches() -> None:
+    """Two neighbouring topics that both continue resemble each other's predecessor: still matches."""
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(4, 16))
+    base[1] = base[0] + 0.2 * base[1]  # a close sibling of topic 0
+    unit = base / np.linalg.norm(base, axis=1, keepdims=True)
+    words = [["a1", "a2"], ["a1", "a3"], ["c1", "c2"], ["d1", "d2"]]
+    links = match_topics(unit, words, unit, words, min_score=0.3)
+    assert [(link.inherits, link.relation, link.parents) for link in links[:2]] == [
+        (0, "match", [0]),
+        (1, "match", [1]),
+    ]
+
+
 def test_demo_comments_give_segmented_vietnamese_keywords(tmp_path: Path) -> None:
     """The seeded demo data, ingested for real; vectors are built from each comment's true topic."""
     from pipelines.demo_data import write_demo_data
