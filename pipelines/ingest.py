@@ -434,14 +434,23 @@ class _Batch:
 
 
 def ingest_file(
-    settings: Settings, store: Store, path: Path | str, *, encoding: str | None = None, source: str | None = None
+    settings: Settings,
+    store: Store,
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    source: str | None = None,
+    source_file: str | None = None,
 ) -> IngestReport:
     """Load one comment file into the store as one atomic batch.
 
     ``encoding`` overrides detection for text formats; ``source`` names the channel for rows
-    that have no source column. Raises IngestError when the file cannot be used at all.
+    that have no source column; ``source_file`` is the name recorded for the batch and its
+    rejected rows (default: the path; the service passes an upload's sanitised name). Raises
+    IngestError when the file cannot be used at all.
     """
     path = Path(path)
+    where = source_file or str(path)
     started = time.perf_counter()
     if not path.is_file():
         raise IngestError(f"{path}: no such file. Check the path.")
@@ -453,13 +462,12 @@ def ingest_file(
     checksum = file_checksum(path)
     previous = comment_store.finished_batch_with_checksum(store, checksum)
     if previous is not None:
-        log.info("%s was already ingested as batch %d; skipping", path, previous)
-        return IngestReport(batch_id=previous, source_file=str(path), already_ingested=True)
+        log.info("%s was already ingested as batch %d; skipping", where, previous)
+        return IngestReport(batch_id=previous, source_file=where, already_ingested=True)
 
     head = read_head(path)
     fmt = detect_format(path, head)
     builder = _RowBuilder(settings, source or DEFAULT_SOURCE)
-    where = str(path)
     with ExitStack() as stack:
         if fmt == "parquet":
             used_encoding = None

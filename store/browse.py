@@ -120,14 +120,6 @@ def search_comments(
     return [dict(zip((*_PUBLIC_COLUMNS, "topic_key", "score"), row)) for row in rows]
 
 
-def name_uploaded_batch(store: Store, batch_id: int, display_name: str) -> None:
-    """Record an uploaded file's batch (and its rejected rows) under the name the uploader gave,
-    sanitised, instead of the temporary path the service wrote it to."""
-    with store.transaction() as cur:
-        cur.execute("UPDATE ingest_batches SET source_file = ? WHERE id = ?", [display_name, batch_id])
-        cur.execute("UPDATE rejected_rows SET source_file = ? WHERE batch_id = ?", [display_name, batch_id])
-
-
 def topic_data_version(store: Store) -> tuple[int, int, int]:
     """(current topic run id, assignment rows, newest comment id): what topic aggregates depend on.
 

@@ -16,7 +16,7 @@ from service.deps import MetricsDep, PageSizeDep, SettingsDep, StoreDep, current
 from service.metrics import ServiceMetrics
 from service.pagination import decode_cursor, encode_cursor
 from service.schemas import CommentPublic, CommentsIn, CommentsPublic, ErrorPublic, IngestPublic, Rejection
-from store.browse import list_comments, name_uploaded_batch
+from store.browse import list_comments
 
 router = APIRouter(tags=["comments"], responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}})
 
@@ -83,11 +83,11 @@ def upload_comments(
         with path.open("wb") as out:
             shutil.copyfileobj(file.file, out, length=1 << 20)
         try:
-            report = ingest_file(settings, store, path, encoding=encoding, source=source)
+            report = ingest_file(
+                settings, store, path, encoding=encoding, source=source, source_file=f"upload:{name}"
+            )
         except IngestError as exc:
             raise HTTPException(422, f"file: {str(exc).replace(str(path), name)}") from exc
-    if report.batch_id is not None and not report.already_ingested:
-        name_uploaded_batch(store, report.batch_id, f"upload:{name}")
     return _public_report(report, metrics)
 
 
