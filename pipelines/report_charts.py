@@ -42,21 +42,12 @@ def volume_chart_svg(section: TopicSection, *, width_in: float = 6.4, height_in:
         days = [p.ds for p in section.daily]
         ax.plot(days, [p.y for p in section.daily], color="#1f77b4", linewidth=1.4, label="comments per day")
         asof = section.forecast.asof if section.forecast else []
-        if asof:
-            ds = [p.ds for p in asof]
-            ax.fill_between(
-                ds, [p.lower for p in asof], [p.upper for p in asof],
-                color="#7f7f7f", alpha=0.2, linewidth=0, label="expected range (backtest, from earlier data)",
-            )
+        _band(ax, asof, color="#7f7f7f", alpha=0.2, label="expected range (backtest, from earlier data)")
         points = section.forecast.points if section.forecast else []
         if points:
-            ds = [p.ds for p in points]
-            ax.fill_between(
-                ds, [p.lower for p in points], [p.upper for p in points],
-                color="#ff7f0e", alpha=0.25, linewidth=0, label="forecast interval",
-            )
-            ax.plot(ds, [p.yhat for p in points], color="#ff7f0e", linewidth=1.2, linestyle="--",
-                    label=f"forecast ({section.forecast.model})")
+            _band(ax, points, color="#ff7f0e", alpha=0.25, label="forecast interval")
+            ax.plot([p.ds for p in points], [p.yhat for p in points], color="#ff7f0e", linewidth=1.2,
+                    linestyle="--", label=f"forecast ({section.forecast.model})")
         ax.set_title(f"{section.topic_key} · {section.label}", loc="left")
         ax.set_ylabel("comments")
         ax.set_ylim(bottom=0)
@@ -68,6 +59,13 @@ def volume_chart_svg(section: TopicSection, *, width_in: float = 6.4, height_in:
         buffer = io.StringIO()
         fig.savefig(buffer, format="svg", metadata={"Date": None})
     return _XML_PROLOGUE.sub("", buffer.getvalue(), count=1)
+
+
+def _band(ax, points, *, color: str, alpha: float, label: str) -> None:
+    """Shade the interval [lower, upper] of forecast points, if there are any."""
+    if points:
+        ax.fill_between([p.ds for p in points], [p.lower for p in points], [p.upper for p in points],
+                        color=color, alpha=alpha, linewidth=0, label=label)
 
 
 def svg_data_uri(svg: str) -> str:
