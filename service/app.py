@@ -18,6 +18,7 @@ from pipelines.jobs import recover_crashed_jobs
 from pipelines.schedule import build_scheduler
 from pipelines.settings import Settings
 from service.cache import ReadCache
+from service.dashboard import add_dashboard
 from service.docs import add_offline_docs
 from service.jobs import JobRunner, thread_store
 from service.metrics import ServiceMetrics
@@ -91,6 +92,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     if docs:
         add_offline_docs(app, docs_url=f"{API_PREFIX}/docs", openapi_url=f"{API_PREFIX}/openapi.json")
+    add_dashboard(app, timezone=settings.ingest.timezone)
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.encoder = QueryEncoder(settings)
