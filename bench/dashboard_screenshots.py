@@ -50,7 +50,7 @@ def capture(base: str, token: str, out: Path, query: str, chromium: str) -> None
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         for size, viewport in VIEWPORTS.items():
-            page = browser.new_page(viewport=viewport)
+            page = browser.new_page(viewport=viewport, locale="vi-VN")
             page.goto(f"{base}/dashboard")
             shoot(page, out, f"{size}-signin", "#signin")
             page.fill("#api-key", token)

@@ -242,3 +242,24 @@ def test_usable_at_phone_width(browser, dashboard):
         assert tab.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_dates_in_the_configured_zone_and_numbers_in_the_language(browser, dashboard):
+    """A browser in New York still shows Asia/Ho_Chi_Minh times; Vietnamese and English number formats."""
+    base, tokens, _ = dashboard
+    context = browser.new_context(timezone_id="America/New_York", locale="en-US")
+    tab = context.new_page()
+    try:
+        sign_in(tab, base, tokens["reader"])
+        shown = tab.evaluate("""async () => {
+            const format = await import('/dashboard/static/js/format.js');
+            return [format.moment('2026-02-13T18:30:00Z'), format.day('2026-02-14'), format.number(1234.5, 1),
+                    format.change(0.25)];
+        }""")
+        assert "14/02/2026" in shown[0] and "01:30" in shown[0]
+        assert shown[1] == "14/02/2026"
+        assert shown[2] == "1.234,5" and shown[3].startswith("+25")
+        tab.select_option("#language", "en")
+        assert tab.evaluate("async () => (await import('/dashboard/static/js/format.js')).number(1234.5, 1)") == "1,234.5"
+    finally:
+        context.close()

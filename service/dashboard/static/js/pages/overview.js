@@ -49,9 +49,9 @@ export async function renderOverview(view, { params, stillCurrent }) {
       h("td", {}, h("a", { href: href("topic", {}, item.topic_key), class: "topic-link" }, item.label),
         h("div", { class: "keywords muted" }, item.keywords.slice(0, 5).join(", "))),
       cell,
-      h("td", { class: "num" }, number(item.volume)),
-      h("td", { class: `num ${growthClass(item.growth)}` }, item.growth === null && item.volume > 0 ? t("change.new") : change(item.growth)),
-      hasNegative ? h("td", { class: "num" }, percent(item.negative_share)) : null,
+      h("td", { class: "num", "data-label": t("col.volume") }, number(item.volume)),
+      h("td", { class: `num ${growthClass(item.growth)}`, "data-label": t("col.change") }, item.growth === null && item.volume > 0 ? t("change.new") : change(item.growth)),
+      hasNegative ? h("td", { class: "num", "data-label": t("col.negative") }, percent(item.negative_share)) : null,
       h("td", {}, badges(alertsByTopic.get(item.topic_key) || [], start, end)));
   });
   if (!rows.length) {
