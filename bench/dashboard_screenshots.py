@@ -4,7 +4,8 @@ It serves the store in ``--data-dir`` (e.g. the demo store) on loopback in this 
 with a temporary admin key (revoked at the end), and drives Debian's headless ``chromium``
 through Playwright: sign-in, overview, a topic (daily and weekly), alerts (all and filtered),
 search, reports and jobs, in Vietnamese, plus the overview in English. The store must not be
-open in another process (stop ``topicpulse serve`` first). Nothing leaves 127.0.0.1.
+open in another process (stop ``topicpulse serve`` first). Nothing leaves 127.0.0.1: the script
+records every request the browser makes and fails if one went anywhere else.
 
     python bench/dashboard_screenshots.py --data-dir data [--out bench/out/dashboard] [--query "giá xăng"]
 """
@@ -47,10 +48,12 @@ def shoot(page: Page, out: Path, name: str, ready: str) -> None:
 
 
 def capture(base: str, token: str, out: Path, query: str, chromium: str) -> None:
+    requested: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         for size, viewport in VIEWPORTS.items():
             page = browser.new_page(viewport=viewport, locale="vi-VN")
+            page.on("request", lambda request: requested.append(request.url))
             page.goto(f"{base}/dashboard")
             shoot(page, out, f"{size}-signin", "#signin")
             page.fill("#api-key", token)
@@ -80,6 +83,10 @@ def capture(base: str, token: str, out: Path, query: str, chromium: str) -> None
             page.select_option("#language", "vi")
             page.close()
         browser.close()
+    outside = sorted({url for url in requested if not url.startswith((base, "data:", "blob:"))})
+    if outside:
+        raise SystemExit(f"the dashboard requested non-local URLs: {outside}")
+    log.info("%d requests, all to %s", len(requested), base)
 
 
 def main() -> None:

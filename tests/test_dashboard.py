@@ -27,7 +27,25 @@ from tests.test_service_server import server  # noqa: F401  (the uvicorn fixture
 CHROMIUM = os.environ.get("TOPICPULSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 # Namespace names are identifiers that no browser fetches; any other absolute URL is a reference.
 _NAMESPACES = {"http://www.w3.org/2000/svg"}
-_ABSOLUTE_URL = re.compile(r"""(?:https?:)?//[A-Za-z0-9.-]+\.[A-Za-z]{2,}[^\s"'`)]*""")
+# A URL with a scheme and a host (any host, an IP address too), or scheme-relative ("//cdn.example/x").
+_ABSOLUTE_URL = re.compile(r"""(?:\b[A-Za-z][A-Za-z0-9+.-]*:)?//[A-Za-z0-9-]+(?:[.:][A-Za-z0-9-]+)*[^\s"'`)<>]*""")
+
+
+def _outside_urls(body: str) -> list[str]:
+    """The absolute URLs in ``body`` that a browser would fetch from some host."""
+    return [url for url in _ABSOLUTE_URL.findall(body) if url not in _NAMESPACES]
+
+
+def test_the_url_check_catches_every_way_of_naming_another_host():
+    """The asset test below is only as good as this detector: it must flag what a CDN link looks like."""
+    for reference in ('<script src="https://cdn.jsdelivr.net/npm/chart.js@4"></script>',
+                      '@import url(//fonts.googleapis.com/css?family=Inter);',
+                      'fetch("http://10.0.0.7:9000/track")', "new WebSocket(`wss://telemetry.example.org/x`)",
+                      '<img src="http://intranet/logo.png">'):
+        assert _outside_urls(reference), reference
+    for local in ('import { h } from "./dom.js";', '<link href="/dashboard/static/dashboard.css">',
+                  'document.createElementNS("http://www.w3.org/2000/svg", "svg")', "// a comment, not a URL"):
+        assert not _outside_urls(local), local
 
 
 def _static_files() -> list[str]:
@@ -48,7 +66,7 @@ def test_the_page_and_every_asset_reference_only_local_urls(client):
         assert response.status_code == 200, name
         bodies[name] = response.text
     for name, body in bodies.items():
-        outside = [url for url in _ABSOLUTE_URL.findall(body) if url not in _NAMESPACES]
+        outside = _outside_urls(body)
         assert not outside, f"{name} references non-local URLs: {outside}"
     for src in re.findall(r'(?:src|href)="([^"]+)"', page.text):
         assert src.startswith(("/dashboard/", "#", "data:")), src
