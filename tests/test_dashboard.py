@@ -257,6 +257,12 @@ def test_usable_at_phone_width(browser, dashboard):
         chart = tab.wait_for_selector("#volume svg.volume-chart")
         box = chart.bounding_box()
         assert box["width"] <= 390 and box["height"] > 150  # drawn for the width, not shrunk
+        legend_overflow = tab.evaluate("""() => {
+            const chart = document.querySelector('#volume svg.volume-chart').getBoundingClientRect();
+            return [...document.querySelectorAll('#volume svg text.legend')]
+                .filter((text) => text.getBoundingClientRect().right > chart.right + 1).map((text) => text.textContent);
+        }""")
+        assert tab.locator("#volume svg text.legend").count() == 3 and legend_overflow == []
         assert tab.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
@@ -272,11 +278,12 @@ def test_dates_in_the_configured_zone_and_numbers_in_the_language(browser, dashb
         shown = tab.evaluate("""async () => {
             const format = await import('/dashboard/static/js/format.js');
             return [format.moment('2026-02-13T18:30:00Z'), format.day('2026-02-14'), format.number(1234.5, 1),
-                    format.change(0.25)];
+                    format.change(0.25), format.keyword('giá_xăng')];
         }""")
         assert "14/02/2026" in shown[0] and "01:30" in shown[0]
         assert shown[1] == "14/02/2026"
         assert shown[2] == "1.234,5" and shown[3].startswith("+25")
+        assert shown[4] == "giá xăng"  # a keyword shows as written, not as the tokenizer joined it
         tab.select_option("#language", "en")
         assert tab.evaluate("async () => (await import('/dashboard/static/js/format.js')).number(1234.5, 1)") == "1,234.5"
     finally:

@@ -41,7 +41,9 @@ const toTime = (iso) => Date.parse(`${iso.slice(0, 10)}T00:00:00Z`);
  * band, with a y axis, a few dated ticks and a legend. Scales to its container's width.
  */
 export function volumeChart(actual, forecast, { labels, width = 960, height = 300 } = {}) {
-  const margin = { left: 52, right: 12, top: 12, bottom: 40 };
+  const legend = legendRows([["actual", labels.actual],
+    ...(forecast.length ? [["forecast", labels.forecast], ["band", labels.band]] : [])], 52, width);
+  const margin = { left: 52, right: 12, top: 12, bottom: 24 + LEGEND_ROW * legend.rows };
   const times = [...actual.map((p) => toTime(p.ds)), ...forecast.map((p) => toTime(p.ds))];
   const first = Math.min(...times);
   const last = Math.max(first + DAY_MS, ...times);
@@ -75,14 +77,32 @@ export function volumeChart(actual, forecast, { labels, width = 960, height = 30
     );
   }
   chart.append(svg("path", { class: "actual", d: path(actual.map((p) => [x(p.ds), y(p.y)])) }));
-  const legend = [["actual", labels.actual]];
-  if (forecast.length) legend.push(["forecast", labels.forecast], ["band", labels.band]);
-  legend.forEach(([kind, text], i) => {
-    const left = margin.left + i * Math.min(180, (width - margin.left) / 3);
+  for (const { kind, text, left, row } of legend.items) {
+    const baseline = height - 6 - LEGEND_ROW * (legend.rows - 1 - row);
     chart.append(
-      svg("rect", { class: `key key-${kind}`, x: left, y: height - 14, width: 14, height: 8 }),
-      svg("text", { class: "legend", x: left + 20, y: height - 6 }, text),
+      svg("rect", { class: `key key-${kind}`, x: left, y: baseline - 8, width: 14, height: 8 }),
+      svg("text", { class: "legend", x: left + 20, y: baseline }, text),
     );
-  });
+  }
   return chart;
+}
+
+const LEGEND_ROW = 16;
+
+/** Legend entries placed left to right, wrapping onto a new row where the next would not fit
+ * (a phone-width chart has no room for three). Text width is estimated: 7 px a character at 12 px. */
+function legendRows(entries, start, width) {
+  const items = [];
+  let left = start;
+  let row = 0;
+  for (const [kind, text] of entries) {
+    const room = 20 + 7 * text.length + 16;
+    if (left > start && left + room > width) {
+      left = start;
+      row += 1;
+    }
+    items.push({ kind, text, left, row });
+    left += room;
+  }
+  return { items, rows: row + 1 };
 }

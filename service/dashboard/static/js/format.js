@@ -17,6 +17,11 @@ export function percent(value, digits = 0) {
   return new Intl.NumberFormat(locale(), { style: "percent", maximumFractionDigits: digits }).format(value);
 }
 
+/** A keyword as people write it: the topic model joins a multi-syllable word with "_" ("giá_xăng"). */
+export function keyword(word) {
+  return word.replaceAll("_", " ");
+}
+
 /** A signed change such as "+12 %" (growth 0.12). */
 export function change(value) {
   if (value === null || value === undefined) return "–";

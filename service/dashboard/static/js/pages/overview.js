@@ -4,7 +4,7 @@
 import { getJson } from "../api.js";
 import { sparkline } from "../charts.js";
 import { field, h, loading, select } from "../dom.js";
-import { addDays, change, day, number, percent } from "../format.js";
+import { addDays, change, day, keyword, number, percent } from "../format.js";
 import { t } from "../i18n.js";
 import { href, navigate } from "../router.js";
 
@@ -47,7 +47,7 @@ export async function renderOverview(view, { params, stillCurrent }) {
     sparkCells.set(item.topic_key, cell);
     return h("tr", { "data-topic": item.topic_key },
       h("td", {}, h("a", { href: href("topic", {}, item.topic_key), class: "topic-link" }, item.label),
-        h("div", { class: "keywords muted" }, item.keywords.slice(0, 5).join(", "))),
+        h("div", { class: "keywords muted" }, item.keywords.slice(0, 5).map(keyword).join(", "))),
       cell,
       h("td", { class: "num", "data-label": t("col.volume") }, number(item.volume)),
       h("td", { class: `num ${growthClass(item.growth)}`, "data-label": t("col.change") }, item.growth === null && item.volume > 0 ? t("change.new") : change(item.growth)),

@@ -3,7 +3,7 @@
 import { ApiError, getJson } from "../api.js";
 import { volumeChart } from "../charts.js";
 import { append, clear, h, loading } from "../dom.js";
-import { moment, number, percent } from "../format.js";
+import { keyword, moment, number, percent } from "../format.js";
 import { t } from "../i18n.js";
 import { href } from "../router.js";
 
@@ -25,7 +25,7 @@ export async function renderTopic(view, { arg: topicKey, params, stillCurrent })
     h("p", { class: "muted" }, t("topic.size", { n: number(topic.size) })),
     topic.current ? null : h("p", { class: "notice" }, t("topic.retired")),
     h("div", { class: "chips", id: "keywords" },
-      topic.keywords.map((k) => h("span", { class: "chip", title: number(k.weight, 3) }, k.word))),
+      topic.keywords.map((k) => h("span", { class: "chip", title: number(k.weight, 3) }, keyword(k.word)))),
     volumeCard(topic, forecast, freq, view.clientWidth),
     h("div", { class: "columns" },
       h("section", { class: "card", id: "representative" }, h("h2", {}, t("topic.comments")),
