@@ -8,6 +8,7 @@ browser and always runs.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
@@ -122,7 +123,10 @@ def page(browser, dashboard):
     errors: list[str] = []
     tab.on("request", lambda request: requests.append(request.url))
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    console: list[str] = []
+    tab.on("console", lambda message: console.append(message.text))
     tab.requests = requests
+    tab.console = console
     yield tab
     context.close()
     outside = [url for url in requests if not url.startswith((base, "data:", "blob:"))]
@@ -143,8 +147,9 @@ def sign_in(page, base: str, token: str) -> None:
     page.wait_for_selector("#topics-table[data-ready]")
 
 
-def test_sign_in_overview_topic_alerts_and_search(page, dashboard):
+def test_sign_in_overview_topic_alerts_and_search(page, dashboard, caplog):
     base, tokens, keys = dashboard
+    caplog.set_level(logging.DEBUG)
     sign_in(page, base, tokens["reader"])
 
     # Overview: both topics, fuel first by volume, each with a drawn sparkline; alert badges.
@@ -194,15 +199,18 @@ def test_sign_in_overview_topic_alerts_and_search(page, dashboard):
     assert "Fuel price up again" in first.inner_text()
     assert first.locator("a.topic-link").inner_text() == "giá xăng"
 
-    # English on demand; the key never appeared in a URL.
+    # English on demand; the key never appeared in a URL, the browser's console or the server's log.
     page.select_option("#language", "en")
     expect(page.locator("#nav a[data-page=search]")).to_have_text("Search")
     assert not any(tokens["reader"] in url for url in page.requests)
     assert tokens["reader"] not in page.url
+    assert not any(tokens["reader"] in line for line in page.console)
+    assert caplog.records and tokens["reader"] not in caplog.text
 
 
-def test_a_wrong_key_and_a_too_low_role_say_so(page, dashboard):
+def test_a_wrong_key_and_a_too_low_role_say_so(page, dashboard, caplog):
     base, tokens, _ = dashboard
+    caplog.set_level(logging.DEBUG)
     page.goto(f"{base}/dashboard")
     page.fill("#api-key", "tp_not_a_real_key")
     page.click("#signin button[type=submit]")
@@ -220,6 +228,7 @@ def test_a_wrong_key_and_a_too_low_role_say_so(page, dashboard):
     page.click("#sign-out")
     page.wait_for_selector("#signin")
     assert page.evaluate("sessionStorage.length") == 0
+    assert "tp_not_a_real_key" not in caplog.text and tokens["reader"] not in caplog.text
 
 
 def test_reports_download_and_jobs_for_an_admin(page, dashboard):
