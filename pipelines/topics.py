@@ -29,6 +29,7 @@ import pandas as pd
 
 from models.lineage import LineageLink, match_topics
 from models.topics import OUTLIER, TopicModel, WordEncoder
+from pipelines.corrections import apply_corrections
 from pipelines.settings import Settings
 from store import Store
 from store import embeddings as store_embeddings
@@ -128,7 +129,7 @@ def load_inputs(store: Store, embedding_fingerprint: str) -> TopicInputs:
     if previous is None:
         vectors_before = {"keys": [], "centroids": np.empty((0, vectors.shape[1]), np.float32), "keywords": []}
     else:
-        vectors_before = store_topics.topic_vectors(store, previous["run_id"])
+        vectors_before = store_topics.topic_vectors(store, previous["run_id"], fitted=True)
         if vectors_before["centroids"].shape[1] != vectors.shape[1]:
             log.warning("run %s used %d-dim vectors, now %d: lineage starts afresh",
                         previous["run_id"], vectors_before["centroids"].shape[1], vectors.shape[1])
@@ -214,7 +215,7 @@ def run_topics(settings: Settings, store: Store, embedder=None, *, executor: Exe
         else:
             result = executor.submit(compute_topics, inputs, settings, save_to).result()
         clock = time.perf_counter()
-        report = _write(store, run_id, settings, inputs, result, save_to)
+        report = _write(store, run_id, settings, inputs, result, save_to, embedder)
         report.stage_seconds = {"load": load_seconds, **result.stage_seconds, "write": time.perf_counter() - clock}
     except BaseException as exc:
         store_topics.fail_run(store, run_id, f"{type(exc).__name__}: {exc}")
@@ -229,8 +230,9 @@ def run_topics(settings: Settings, store: Store, embedder=None, *, executor: Exe
 
 
 def _write(store: Store, run_id: int, settings: Settings, inputs: TopicInputs, result: TopicComputation,
-           save_to: Path) -> TopicRunReport:
-    """Give topics their stable keys from the lineage and store everything in one transaction."""
+           save_to: Path, embedder) -> TopicRunReport:
+    """Give topics their stable keys from the lineage and store everything, analysts' corrections
+    re-applied, in one transaction."""
     fresh = iter(store_topics.new_topic_keys(store, sum(link.inherits is None for link in result.lineage)))
     keys = [inputs.previous_keys[link.inherits] if link.inherits is not None else next(fresh)
             for link in result.lineage]
@@ -263,7 +265,8 @@ def _write(store: Store, run_id: int, settings: Settings, inputs: TopicInputs, r
         "n_comments": len(inputs.comment_ids), "n_fitted": result.fitted, "n_topics": len(rows),
         "n_unassigned": unassigned, **result.quality,
         "artifact_path": str(save_to),
-    }, topics=rows, lineage=lineage, assignments=assignments)
+    }, topics=rows, lineage=lineage, assignments=assignments,
+        correct=lambda cur: apply_corrections(cur, store, run_id, inputs.embedding_fingerprint, embedder))
     relations = [link.relation for link in result.lineage]
     return TopicRunReport(
         run_id=run_id, comments=len(inputs.comment_ids), fitted=result.fitted, topics=len(rows),

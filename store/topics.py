@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -27,6 +28,7 @@ _RUN_COLUMNS = (
     "raw_outlier_share", "outlier_share", "topic_diversity", "npmi", "stage_seconds", "artifact_path", "error",
 )
 _JSON_COLUMNS = ("params", "stage_seconds", "keywords")
+_CORRECTED = "t.fitted_label, t.origin, t.hidden, t.merged_into, t.label_set_at"  # see store/corrections.py
 
 
 def topic_key(number: int) -> str:
@@ -77,8 +79,12 @@ def write_run(
     topics: Sequence[dict[str, Any]],
     lineage: Sequence[dict[str, Any]],
     assignments: pd.DataFrame,
+    correct: Callable[[duckdb.DuckDBPyConnection], object] | None = None,
 ) -> None:
     """Store a finished run in one transaction: its topics, lineage and assignments, then status 'done'.
+
+    ``correct`` runs inside that transaction before the run turns 'done' (analysts' corrections),
+    so no reader ever sees the run without them.
 
     ``topics`` rows: topic_key, topic_index, label, keywords (list of {word, weight}), size,
     representative_ids, min_similarity, centroid. ``lineage`` rows: topic_key, parent_run_id,
@@ -108,6 +114,8 @@ def write_run(
             " SELECT run_id, comment_id, topic_key, similarity, method FROM run_assignments"
         )
         cur.unregister("run_assignments")
+        if correct is not None:
+            correct(cur)
         values = {**run, "status": "done"}
         names = [name for name in _RUN_COLUMNS if name in values]
         sets = ", ".join(f"{name} = ?" for name in names)
@@ -150,17 +158,21 @@ def list_runs(store: Store, *, limit: int = 20) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------------------- topics
 
-def list_topics(store: Store, run_id: int | None = None) -> list[dict[str, Any]]:
-    """Topics of a run (default: the current one), largest first, with lineage; no centroids."""
+def list_topics(store: Store, run_id: int | None = None, *, include_hidden: bool = False) -> list[dict[str, Any]]:
+    """Topics of a run (default: the current one), largest first, with lineage; no centroids.
+
+    Topics an analyst merged into another are left out, and hidden ones unless ``include_hidden``.
+    """
     run_id = _run_or_current(store, run_id)
     if run_id is None:
         return []
     return _query(
         store,
-        "SELECT t.run_id, t.topic_key, t.topic_index, t.label, t.keywords, t.size, t.representative_ids,"
-        " l.relation, l.parent_keys, l.parent_run_id"
+        f"SELECT t.run_id, t.topic_key, t.topic_index, t.label, t.keywords, t.size, t.representative_ids,"
+        f" {_CORRECTED}, l.relation, l.parent_keys, l.parent_run_id"
         " FROM topics t LEFT JOIN topic_lineage l USING (run_id, topic_key)"
-        " WHERE t.run_id = ? ORDER BY t.size DESC, t.topic_key",
+        f" WHERE t.run_id = ? AND t.merged_into IS NULL {'' if include_hidden else 'AND NOT t.hidden'}"
+        " ORDER BY t.size DESC, t.topic_key",
         [run_id],
     )
 
@@ -173,8 +185,8 @@ def get_topic(store: Store, topic_key: str) -> dict[str, Any] | None:
     current = current_run(store)
     rows = _query(
         store,
-        "SELECT t.run_id, t.topic_key, t.topic_index, t.label, t.keywords, t.size, t.representative_ids,"
-        " t.min_similarity, l.relation, l.parent_keys, l.parent_run_id"
+        f"SELECT t.run_id, t.topic_key, t.topic_index, t.label, t.keywords, t.size, t.representative_ids,"
+        f" t.min_similarity, {_CORRECTED}, l.relation, l.parent_keys, l.parent_run_id"
         " FROM topics t JOIN topic_runs r ON r.id = t.run_id"
         " LEFT JOIN topic_lineage l USING (run_id, topic_key)"
         " WHERE t.topic_key = ? AND r.status = 'done' ORDER BY t.run_id DESC LIMIT 1",
@@ -214,11 +226,17 @@ def topic_lineage(store: Store, topic_key: str) -> list[dict[str, Any]]:
     )
 
 
-def topic_vectors(store: Store, run_id: int) -> dict[str, Any]:
-    """A run's topics as arrays, for assignment and lineage: keys, centroids, min_similarity, keywords."""
+def topic_vectors(store: Store, run_id: int, *, fitted: bool = False) -> dict[str, Any]:
+    """A run's topics as arrays: keys, centroids, min_similarity, keywords.
+
+    For assignment (default) every topic counts, seeded ones included, and a topic merged into
+    another answers with the key it was merged into. For lineage (``fitted``) only the topics the
+    fit found count, under their own keys, so corrections never change which key a re-fit inherits.
+    """
     rows = store.cursor().execute(
-        "SELECT topic_key, centroid, min_similarity, keywords FROM topics WHERE run_id = ? ORDER BY topic_key",
-        [run_id],
+        "SELECT CASE WHEN ? THEN topic_key ELSE coalesce(merged_into, topic_key) END, centroid, min_similarity,"
+        " keywords FROM topics WHERE run_id = ? AND (NOT ? OR origin = 'fit') ORDER BY topic_key",
+        [fitted, run_id, fitted],
     ).fetchall()
     return {
         "keys": [row[0] for row in rows],
@@ -327,7 +345,8 @@ def topic_volume(
                           "y": pd.Series(dtype="int64")})
     if run_id is None:
         return empty
-    keys = [row["topic_key"] for row in _query(store, "SELECT topic_key FROM topics WHERE run_id = ? ORDER BY topic_key", [run_id])]
+    keys = [row["topic_key"] for row in _query(
+        store, "SELECT topic_key FROM topics WHERE run_id = ? AND merged_into IS NULL ORDER BY topic_key", [run_id])]
     if topic_keys is not None:
         keys = [key for key in keys if key in set(topic_keys)]
     counts = _period_counts(store, run_id, unit, tz, start, end, "a.topic_key, count(*) AS y",
