@@ -125,14 +125,16 @@ def provenance(corrections: Sequence[dict[str, Any]], topic_key: str) -> list[st
     notes = []
     for c in corrections:
         day = c["created_at"].date().isoformat()
-        if c["kind"] == "rename" and c["topic_key"] == topic_key:
-            notes.append(f"label set by an analyst on {day}")
-        elif c["kind"] == "hide" and c["topic_key"] == topic_key:
-            notes.append(f"hidden by an analyst on {day}")
-        elif c["kind"] == "merge" and c["topic_key"] == topic_key:
-            notes.append(f"merged with {', '.join(c['merged_keys'])} by an analyst on {day}")
-        elif c["kind"] == "merge":
+        if c["kind"] == "merge" and topic_key in (c["merged_keys"] or []):
             notes.append(f"merged into {c['topic_key']} by an analyst on {day}")
+        if c["topic_key"] != topic_key:
+            continue
+        if c["kind"] == "rename":
+            notes.append(f"label set by an analyst on {day}")
+        elif c["kind"] == "hide":
+            notes.append(f"hidden by an analyst on {day}")
+        elif c["kind"] == "merge":
+            notes.append(f"merged with {', '.join(c['merged_keys'])} by an analyst on {day}")
         elif c["kind"] == "seed":
             notes.append(f"seeded by an analyst on {day} from {len(c['seed_phrases'])} phrase(s)")
     return notes

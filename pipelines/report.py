@@ -19,10 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipelines.corrections import provenance
 from pipelines.report_render import FORMATS, MEDIA_TYPES, render_report
 from pipelines.settings import Settings
 from store import Store
 from store import alerts as store_alerts
+from store.corrections import list_corrections
 from store import forecasts as store_forecasts
 from store import topics as store_topics
 
@@ -103,6 +105,8 @@ class TopicSection:
     representative_comments: list[str]
     forecast: ForecastSummary | None
     alert_count: int = 0
+    provenance: list[str] = field(default_factory=list)
+    """What analysts changed about the topic, who-free (e.g. 'label set by an analyst on 2026-03-01')."""
 
 
 @dataclass
@@ -250,6 +254,7 @@ def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: i
         report.notes.append("No comments were assigned to a topic in this period or the one before it.")
         return
     horizon_end = report.end + timedelta(days=settings.forecast.horizon_days)
+    notes = list_corrections(store)
     for rank, key in enumerate(ranked, start=1):
         topic = store_topics.get_topic(store, key) or by_key[key]
         now, before = int(volume.get(key, 0)), int(previous_volume.get(key, 0))
@@ -266,6 +271,7 @@ def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: i
             daily=[VolumePoint(ds=ts.date(), y=int(y)) for ts, y in zip(series["ds"], series["y"])],
             representative_comments=[c["text"] for c in topic.get("representative_comments", [])][:REPRESENTATIVE_COMMENTS],
             forecast=_forecast_summary(store_forecasts.topic_forecast(store, key), report, horizon_end),
+            provenance=provenance(notes, key),
         ))
     missing = sum(section.forecast is None for section in report.topics)
     if missing == len(report.topics):

@@ -150,6 +150,8 @@ def _markdown(report: TopicReport) -> str:
     for section in report.topics:
         lines += [f"### {section.rank}. {section.topic_key} — {_md_cell(section.label)}", ""]
         lines += [f"Keywords: {_md_cell(', '.join(section.keywords)) or '–'}", ""]
+        if section.provenance:
+            lines += [f"_{_md_cell('; '.join(section.provenance))}._", ""]
         lines += [f"Volume {section.volume} (previous {section.previous_volume}, {_change_text(section)}).", ""]
         lines += [_md_cell(_forecast_text(section.forecast)), ""]
         chart = svg_data_uri(volume_chart_svg(section))
@@ -204,6 +206,7 @@ def _html(report: TopicReport) -> str:
         parts += [
             f'<section id="{e(section.topic_key)}"><h3>{section.rank}. {e(section.topic_key)} — {e(section.label)}</h3>',
             f"<p>Keywords: {e(', '.join(section.keywords)) or '–'}</p>",
+            *([f"<p><em>{e('; '.join(section.provenance))}.</em></p>"] if section.provenance else []),
             f"<p>Volume {section.volume} (previous {section.previous_volume}, {e(_change_text(section))}).</p>",
             f"<p>{e(_forecast_text(section.forecast))}</p>",
             f"<figure>{volume_chart_svg(section)}<figcaption>Daily volume of {e(section.topic_key)} "

@@ -23,7 +23,7 @@ from service.docs import add_offline_docs
 from service.jobs import JobRunner, thread_store
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
-from service.routes import alerts, comments, health, jobs, keys, reports, search, topics
+from service.routes import alerts, comments, corrections, health, jobs, keys, reports, search, topics
 from service.routes.search import QueryEncoder
 from service.schemas import ErrorPublic
 from store import Store
@@ -110,7 +110,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(RequestContextMiddleware, metrics=metrics, max_body_bytes=settings.service.max_body_bytes)
 
     app.include_router(health.router)
-    for module in (comments, topics, alerts, search, jobs, keys, reports):
+    for module in (comments, topics, corrections, alerts, search, jobs, keys, reports):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERROR_RESPONSES)
     return app
 

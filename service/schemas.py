@@ -275,7 +275,11 @@ class RunsPublic(BaseModel):
 class TopicBase(BaseModel):
     topic_key: str = Field(description="Stable across runs through lineage.", examples=["t0007"])
     label: str = Field(examples=["giá xăng / tăng giá / xăng dầu"])
-    size: int = Field(description="Comments assigned when the run fitted.")
+    size: int = Field(description="Comments assigned when the run fitted (with analysts' merges and seeds).")
+    label_source: Literal["fit", "analyst"] = Field("fit", description="Who chose the label: the fit or a person.")
+    provenance: list[str] = Field(default_factory=list, description="What analysts changed, who-free.",
+                                  examples=[["label set by an analyst on 2026-02-14"]])
+    hidden: bool = Field(False, description="Hidden by an analyst (noise, spam).")
 
 
 class TopicSummary(TopicBase):
@@ -327,6 +331,8 @@ class LineageEntry(BaseModel):
 class TopicPublic(TopicBase):
     run_id: int
     current: bool = Field(description="False when a later run retired this key.")
+    origin: Literal["fit", "seed"] = Field("fit", description="seed: split off by an analyst's seed phrases.")
+    merged_into: str | None = Field(None, description="The topic an analyst merged this one into.")
     keywords: list[Keyword]
     representative_comments: list[RepresentativeComment]
     daily_volume: list[VolumePoint]

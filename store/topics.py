@@ -338,6 +338,7 @@ def topic_volume(
     Every topic of the run gets a row for every period from ``start`` to ``end`` (both included;
     default: the first and last period with comments), zero where it had none. ``ds`` is the
     period's first local day as a naive timestamp. Unassigned comments are in ``unassigned_share``.
+    Topics an analyst merged into another are never rows; hidden ones only when asked by key.
     """
     unit = _unit(freq)
     run_id = _run_or_current(store, run_id)
@@ -345,10 +346,12 @@ def topic_volume(
                           "y": pd.Series(dtype="int64")})
     if run_id is None:
         return empty
-    keys = [row["topic_key"] for row in _query(
-        store, "SELECT topic_key FROM topics WHERE run_id = ? AND merged_into IS NULL ORDER BY topic_key", [run_id])]
-    if topic_keys is not None:
-        keys = [key for key in keys if key in set(topic_keys)]
+    rows = _query(store, "SELECT topic_key, hidden FROM topics WHERE run_id = ? AND merged_into IS NULL"
+                         " ORDER BY topic_key", [run_id])
+    if topic_keys is None:
+        keys = [row["topic_key"] for row in rows if not row["hidden"]]
+    else:
+        keys = [row["topic_key"] for row in rows if row["topic_key"] in set(topic_keys)]
     counts = _period_counts(store, run_id, unit, tz, start, end, "a.topic_key, count(*) AS y",
                             "a.topic_key IS NOT NULL", "a.topic_key")
     grid = _periods(unit, start, end, counts["ds"])

@@ -134,3 +134,28 @@ def test_corrections_name_the_field_at_fault(workdir: Settings) -> None:
         with pytest.raises(corrections.CorrectionError, match="topic_keys"):
             corrections.merge_topics(store, key, ["t9999"])
         assert store_corrections.list_corrections(store) == []
+
+
+def test_cli_corrects_lists_and_undoes(workdir: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    monkeypatch.setenv("TOPICPULSE_DATA_DIR", str(workdir.data_dir))
+    monkeypatch.setenv("TOPICPULSE_EMBEDDING__MODEL", workdir.embedding.model)
+    with Store(workdir.store_path) as store:
+        keys = _theme_keys(store)
+    runner = CliRunner()
+    renamed = runner.invoke(app, ["corrections", "rename", keys["housing"], "Nhà ở"])
+    assert renamed.exit_code == 0, renamed.output
+    assert f"correction 1 (rename {keys['housing']}) applied" in renamed.output
+    merged = runner.invoke(app, ["corrections", "merge", keys["traffic"], keys["school"]])
+    assert merged.exit_code == 0, merged.output
+    listed = runner.invoke(app, ["corrections", "list"])
+    assert [line.split("\t")[1] for line in listed.output.splitlines()] == ["rename", "merge"]
+    assert runner.invoke(app, ["corrections", "undo", "2"]).exit_code == 0
+    refused = runner.invoke(app, ["corrections", "hide", "t9999"])
+    assert refused.exit_code == 1 and "topic_key" in refused.output
+    with Store(workdir.store_path) as store:
+        topics = _listed(store)
+    assert topics[keys["housing"]]["label"] == "Nhà ở" and keys["school"] in topics

@@ -11,7 +11,7 @@ import typer
 from pydantic import ValidationError
 
 from pipelines.settings import load_settings
-from service.cli import demo, embed, forecast, ingest, keys, models, report, scheduler, serve, topics
+from service.cli import corrections, demo, embed, forecast, ingest, keys, models, report, scheduler, serve, topics
 from service.logs import configure_logging
 
 app = typer.Typer(
@@ -43,6 +43,7 @@ app.add_typer(models.app, name="models")
 app.command("embed")(embed.embed)
 app.command("topics")(topics.topics)
 app.command("assign")(topics.assign)
+app.add_typer(corrections.app, name="corrections")
 app.command("forecast")(forecast.forecast)
 app.command("report")(report.report)
 app.command("scheduler")(scheduler.scheduler)

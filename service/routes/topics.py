@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 
+from pipelines.corrections import provenance
 from service.deps import CacheDep, PageSizeDep, SettingsDep, StoreDep, require_role
 from service.pagination import decode_cursor, encode_cursor
 from service.schemas import (
@@ -26,6 +27,7 @@ from service.schemas import (
     Window,
 )
 from store import topics as topic_store
+from store.corrections import list_corrections
 from store.browse import latest_comment_at, list_comments, topic_data_version
 from store.forecasts import topic_forecast
 
@@ -64,17 +66,26 @@ def list_topics(
     end: Annotated[date | None, Query(description="Last day of the window (default: the latest day with comments).")] = None,
     sort: Annotated[TopicSort, Query(description="size, volume (in the window), growth, or key.")] = "volume",
     min_volume: Annotated[int, Query(ge=0, description="Leave out topics with fewer comments in the window.")] = 0,
+    include_hidden: Annotated[bool, Query(description="Also list topics an analyst hid.")] = False,
 ) -> Response:
     """Volume counts the comments of each topic in the window of ``days`` local days ending on
-    ``end``; growth compares it with the window of equal length just before."""
+    ``end``; growth compares it with the window of equal length just before. Topics an analyst
+    merged into another are not listed (their comments count for that one)."""
     return _json(cache.get(
         topic_data_version(store),
-        ("topics", days, end, sort, min_volume),
-        lambda: _topic_summaries(settings, store, days, end, sort, min_volume).model_dump_json().encode(),
+        ("topics", days, end, sort, min_volume, include_hidden),
+        lambda: _topic_summaries(settings, store, days, end, sort, min_volume, include_hidden).model_dump_json().encode(),
     ))
 
 
-def _topic_summaries(settings, store, days: int, end: date | None, sort: str, min_volume: int) -> TopicsPublic:
+def _corrected(topic: dict, notes: list[dict]) -> dict:
+    """The fields that say what analysts changed about a topic."""
+    return {"label_source": "analyst" if topic.get("label_set_at") else "fit", "hidden": bool(topic.get("hidden")),
+            "provenance": provenance(notes, topic["topic_key"])}
+
+
+def _topic_summaries(settings, store, days: int, end: date | None, sort: str, min_volume: int,
+                     include_hidden: bool) -> TopicsPublic:
     run = topic_store.current_run(store)
     if run is None:
         return TopicsPublic(run_id=None, window=None, items=[])
@@ -89,7 +100,8 @@ def _topic_summaries(settings, store, days: int, end: date | None, sort: str, mi
     in_window = volume[(days_of >= first) & (days_of <= last)].groupby("topic_key")["y"].sum()
     previous = volume[(days_of >= before) & (days_of < first)].groupby("topic_key")["y"].sum()
     items = []
-    for topic in topic_store.list_topics(store, run["run_id"]):
+    notes = list_corrections(store)
+    for topic in topic_store.list_topics(store, run["run_id"], include_hidden=include_hidden):
         now, then = int(in_window.get(topic["topic_key"], 0)), int(previous.get(topic["topic_key"], 0))
         if now < min_volume:
             continue
@@ -103,6 +115,7 @@ def _topic_summaries(settings, store, days: int, end: date | None, sort: str, mi
                 previous_volume=then,
                 growth=(now - then) / then if then else None,
                 relation=topic.get("relation"),
+                **_corrected(topic, notes),
             )
         )
     order = {
@@ -150,6 +163,9 @@ def _topic_detail(settings, store, topic_key: str, start: date | None, end: date
         daily_volume=_points(series["day"]),
         weekly_volume=_points(series["week"]),
         lineage=topic_store.topic_lineage(store, topic_key),
+        origin=topic.get("origin") or "fit",
+        merged_into=topic.get("merged_into"),
+        **_corrected(topic, list_corrections(store, topic_key=topic_key)),
     )
 
 
