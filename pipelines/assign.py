@@ -18,13 +18,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from models.topics import OUTLIER, nearest_topics
+from pipelines import ray_engine
 from pipelines.settings import Settings
 from store import Store
 from store import embeddings as store_embeddings
@@ -82,20 +83,22 @@ def assign_new_comments(settings: Settings, store: Store, embedder=None) -> Assi
     if len(ids):
         embed_comments(settings, store, embedder)
         topics = store_topics.topic_vectors(store, run["run_id"])
-        for start in range(0, len(ids), settings.topics.assign_batch):
-            wanted = ids[start:start + settings.topics.assign_batch]
-            found, vectors = store_embeddings.comment_vectors(store, embedder.fingerprint, wanted)
-            without_vector += len(wanted) - len(found)
-            if not len(found):
-                continue
-            rows, similarity = nearest_topics(vectors, topics["centroids"], _thresholds(settings, topics))
+        centroids, thresholds = topics["centroids"], _thresholds(settings, topics)
+        batches = _vector_batches(store, embedder.fingerprint, ids, settings.topics.assign_batch)
+        engine = ray_engine.for_settings(settings)
+        if engine is not None:
+            nearest = engine.map_ordered(nearest_topics, batches, centroids, thresholds)
+        else:
+            nearest = ((meta, nearest_topics(vectors, centroids, thresholds)) for meta, vectors in batches)
+        for (done, found), (rows, similarity) in nearest:
             keys = [topics["keys"][row] if row != OUTLIER else None for row in rows]
             store_topics.add_assignments(store, run["run_id"], pd.DataFrame(
                 {"comment_id": found, "topic_key": keys, "similarity": similarity}
             ))
             unassigned += int((rows == OUTLIER).sum())
             assigned += int((rows != OUTLIER).sum())
-            log.info("assigned %d of %d new comments to run %s", min(start + len(wanted), len(ids)), len(ids), run["run_id"])
+            log.info("assigned %d of %d new comments to run %s", done, len(ids), run["run_id"])
+        without_vector = len(ids) - assigned - unassigned
     decision = refit_due(store, settings)
     return AssignReport(
         run_id=int(run["run_id"]), considered=len(ids), assigned=assigned, unassigned=unassigned,
@@ -141,6 +144,20 @@ def refit_due(store: Store, settings: Settings, *, now: dt.datetime | None = Non
         return RefitDecision(True, f"run {run['run_id']} is {age:.0f} days old (limit {cfg.refit_max_age_days})",
                              run["run_id"], age, share)
     return RefitDecision(False, "topics are current", run["run_id"], age, share)
+
+
+def _vector_batches(
+    store: Store, fingerprint: str, ids: np.ndarray, size: int
+) -> Iterator[tuple[tuple[int, np.ndarray], np.ndarray]]:
+    """((ids handled so far, ids found), vectors) per batch of ``size`` comment ids, read as needed.
+
+    Keyed by comment id: writing a batch twice adds nothing, so a batch Ray redoes is harmless.
+    """
+    for start in range(0, len(ids), size):
+        wanted = ids[start:start + size]
+        found, vectors = store_embeddings.comment_vectors(store, fingerprint, wanted)
+        if len(found):
+            yield (start + len(wanted), found), vectors
 
 
 def _current_run(store: Store) -> dict:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from models.e5_convert import prepare_default_model
 from models.embedding import PROGRESS_MIN_TEXTS, Embedder, progress_bar
+from pipelines import ray_engine
 from pipelines.settings import Settings
 from store import Store
 from store import embeddings as store_embeddings
@@ -52,7 +53,8 @@ def embed_comments(settings: Settings, store: Store, embedder: Embedder | None =
     """Embed the comment texts with no vector for this model; each batch commits on its own.
 
     Texts are keyed by their hash, so duplicates are embedded once, a second run over the same
-    comments embeds nothing, and an interrupted run keeps every batch it finished.
+    comments embeds nothing, and an interrupted run keeps every batch it finished. With
+    ``engine = "ray"`` the pages are embedded by Ray workers and still written here.
     """
     started = time.perf_counter()
     embedder = embedder or load_embedder(settings)
@@ -61,15 +63,18 @@ def embed_comments(settings: Settings, store: Store, embedder: Embedder | None =
     log.info("%d distinct comment texts, %d to embed with %s", total, missing, embedder.fingerprint)
     embedded = batches = 0
     progress = progress_bar(missing, missing >= PROGRESS_MIN_TEXTS)
+    pages = store_embeddings.missing_texts(store, embedder.fingerprint, batch_size=settings.embedding.write_batch)
+    engine = ray_engine.for_settings(settings) if missing else None
+    if engine is not None:
+        embedded_pages = engine.embed_pages(embedder.model_name, pages, embedder.fingerprint)
+    else:
+        embedded_pages = ((hashes, embedder.encode(texts, show_progress=False)) for hashes, texts in pages)
     try:
-        for text_hashes, texts in store_embeddings.missing_texts(
-            store, embedder.fingerprint, batch_size=settings.embedding.write_batch
-        ):
-            vectors = embedder.encode(texts, show_progress=False)
+        for text_hashes, vectors in embedded_pages:
             store_embeddings.put_vectors(store, embedder.fingerprint, text_hashes, vectors)
-            embedded += len(texts)
+            embedded += len(text_hashes)
             batches += 1
-            progress.update(len(texts))
+            progress.update(len(text_hashes))
             log.info("embedded %d/%d texts", embedded, missing)
     finally:
         progress.close()

@@ -2,8 +2,8 @@
 
 Three steps, so the slow middle one can run anywhere: read the series from the store; forecast
 each with ``forecast_series``, a pure function of a picklable ``SeriesTask`` (here in a pool of
-``forecast.workers`` processes; the service may run it in its own worker); write every result in
-one short transaction.
+``forecast.workers`` processes, or on Ray with ``engine = "ray"``, keyed by the series
+fingerprint; the service may run it in its own worker); write every result in one short transaction.
 
 Weekly series are summed from the daily ones here, complete Monday-to-Sunday weeks only: a week
 still under way would read as a collapse in volume.
@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from models.forecast import PROPHET, TopicForecaster
+from pipelines import ray_engine
+from pipelines.ray_engine import RayEngine
 from pipelines.settings import Settings
 from store import Store
 from store import forecasts as store_forecasts
@@ -140,9 +142,15 @@ def complete_weeks(daily: pd.Series) -> pd.Series:
     return window.groupby(window.index - pd.to_timedelta(window.index.day_of_week, unit="D")).sum()
 
 
-def run_tasks(tasks: list[SeriesTask], workers: int) -> tuple[list[dict[str, Any]], list[str]]:
-    """Forecast each task, in ``workers`` processes when there are enough; returns (results, failures)."""
-    if workers > 1 and len(tasks) >= _MIN_SERIES_FOR_POOL:
+def run_tasks(
+    tasks: list[SeriesTask], workers: int, engine: RayEngine | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Forecast each task, on Ray when an engine is given, else in ``workers`` processes when there
+    are enough; returns (results, failures) in task order."""
+    if engine is not None:
+        keyed = ((task.fingerprint, task) for task in tasks)
+        outcomes = [outcome for _, outcome in engine.map_ordered(_forecast_or_error, keyed)]
+    elif workers > 1 and len(tasks) >= _MIN_SERIES_FOR_POOL:
         # spawn, not fork: the parent holds a DuckDB connection and maybe torch threads.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -163,7 +171,8 @@ def forecast_topics(settings: Settings, store: Store) -> ForecastReport:
     known = store_forecasts.fingerprints(store)
     changed = [t for t in tasks if known.get((t.topic_key, t.freq)) != t.fingerprint]
     log.info("forecasting %d of %d series (%d unchanged)", len(changed), len(tasks), len(tasks) - len(changed))
-    results, failures = run_tasks(changed, settings.forecast.workers)
+    engine = ray_engine.for_settings(settings) if changed else None
+    results, failures = run_tasks(changed, settings.forecast.workers, engine)
     for failure in failures:
         log.warning("forecast failed: %s", failure)
     run_id = store_forecasts.write_run(

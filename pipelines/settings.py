@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -126,6 +127,17 @@ class ForecastSettings(BaseModel):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
 
 
+class RaySettings(BaseModel):
+    """The Ray cluster used when ``engine = "ray"`` (see ``pipelines/ray_engine.py``)."""
+
+    address: str | None = Field(
+        None, description="Cluster to join, e.g. ray://head:10001 or auto; None starts a local Ray in this process."
+    )
+    workers: int | None = Field(None, gt=0, description="Parallel workers; None: one per CPU of the cluster.")
+    cpus_per_worker: int = Field(1, gt=0, description="CPUs (and torch threads) each embedding worker takes.")
+    batch_rows: int = Field(2048, gt=0, description="Comments (or texts) per batch handed to a worker.")
+
+
 class ScheduleSettings(BaseModel):
     """When scheduled jobs run (crontab syntax; an empty string turns a job off).
 
@@ -189,6 +201,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Path("data")
     log_level: str = "INFO"
+    engine: Literal["local", "ray"] = Field(
+        "local", description="Where embed, assign and forecast run: this process (and its pool), or Ray."
+    )
+    ray: RaySettings = Field(default_factory=RaySettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
