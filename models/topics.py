@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from models.segment import corpus_vectorizer, keyword_terms, segment_all, tokens
+from models.topic_backend import BACKENDS, CUML, choose_backend, cuml_models
 from models.topic_quality import npmi_coherence, topic_diversity
 
 log = logging.getLogger(__name__)
@@ -120,6 +121,8 @@ class TopicModel:
         n_representatives: deduplicated example comments kept per topic.
         batch_size: comments per batch when assigning outside the sample.
         word_encoder: encodes keywords for MMR/KeyBERTInspired (syllables joined by spaces).
+        cluster_backend: "auto" (cuML's UMAP and HDBSCAN when cuML imports and a GPU is
+            visible, else the CPU pair), "cpu" or "cuml"; ``params_`` records the one used.
 
     Fitted attributes (None until ``fit``): ``topics_``, ``labels_`` (topic index per comment,
     -1 unassigned), ``similarity_`` (cosine to the comment's topic centroid, or to the nearest
@@ -151,6 +154,7 @@ class TopicModel:
         n_representatives: int = 5,
         batch_size: int = 20_000,
         word_encoder: WordEncoder | None = None,
+        cluster_backend: str = "auto",
     ) -> None:
         if representation not in REPRESENTATIONS:
             raise ValueError(f"representation must be one of {REPRESENTATIONS}, got {representation!r}")
@@ -160,6 +164,8 @@ class TopicModel:
             raise ValueError(f"mmr_diversity must be in [0, 1], got {mmr_diversity}")
         if not 0 <= min_topic_share < 1:
             raise ValueError(f"min_topic_share must be in [0, 1), got {min_topic_share}")
+        if cluster_backend not in BACKENDS:
+            raise ValueError(f"cluster_backend must be one of {BACKENDS}, got {cluster_backend!r}")
         if sample_size < 10:
             raise ValueError(f"sample_size must be at least 10, got {sample_size}")
         self.n_neighbors = n_neighbors
@@ -181,6 +187,7 @@ class TopicModel:
         self.n_representatives = n_representatives
         self.batch_size = batch_size
         self.word_encoder = word_encoder
+        self.cluster_backend = cluster_backend
 
         self.topics_: list[Topic] | None = None
         self.labels_: np.ndarray | None = None
@@ -353,7 +360,8 @@ class TopicModel:
         names = ("n_neighbors", "n_components", "min_cluster_size", "min_samples", "random_state",
                  "sample_size", "top_n_words", "representation", "reduce_frequent_words", "mmr_diversity",
                  "min_topic_share", "outlier_strategy",
-                 "outlier_threshold", "assign_threshold", "min_df", "max_df", "n_representatives", "batch_size")
+                 "outlier_threshold", "assign_threshold", "min_df", "max_df", "n_representatives", "batch_size",
+                 "cluster_backend")
         return {name: getattr(self, name) for name in names}
 
     def _validate(self, docs: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
@@ -389,6 +397,7 @@ class TopicModel:
             "outlier_strategy": self.outlier_strategy,
             "outlier_threshold": self.outlier_threshold,
             "assign_threshold": self.assign_threshold,
+            "cluster_backend": choose_backend(self.cluster_backend),
         }
 
     def _representation_name(self) -> str:
@@ -431,6 +440,8 @@ class TopicModel:
             min_cluster_size=params["min_cluster_size"], min_samples=params["min_samples"],
             metric="euclidean", cluster_selection_method="eom", prediction_data=False,
         )
+        if params["cluster_backend"] == CUML:
+            umap_model, hdbscan_model = cuml_models(params)
         return BERTopic(
             # "multilingual", never the default "english": see the module docstring.
             language="multilingual",

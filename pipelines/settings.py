@@ -81,6 +81,9 @@ class TopicSettings(BaseModel):
         "the 5th percentile of its clustered comments."
     )
     assign_batch: int = Field(20_000, gt=0, description="Comments per batch when assigning.")
+    cluster_backend: Literal["auto", "cpu", "cuml"] = Field(
+        "auto", description="UMAP + HDBSCAN from cuML (auto: when cuML imports and a GPU is visible) or the CPU pair."
+    )
     lineage_min_score: float = Field(0.5, ge=0, le=1, description="Match score that links a topic to a previous one.")
     lineage_centroid_weight: float = Field(0.6, ge=0, le=1, description="Weight of centroid cosine vs keyword overlap.")
     refit_unassigned_share: float = Field(0.25, description="Unassigned share that makes a re-fit due.")

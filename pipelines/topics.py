@@ -112,6 +112,7 @@ def topic_model(settings: Settings, word_encoder: WordEncoder | None = None) -> 
         outlier_strategy=cfg.outlier_strategy, outlier_threshold=cfg.outlier_threshold,
         assign_threshold=cfg.assign_threshold, min_df=cfg.min_df, max_df=cfg.max_df,
         n_representatives=cfg.n_representatives, batch_size=cfg.assign_batch, word_encoder=word_encoder,
+        cluster_backend=cfg.cluster_backend,
     )
 
 
