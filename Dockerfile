@@ -14,6 +14,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends build-essential
 WORKDIR /app
 COPY pyproject.toml constraints.txt README.md ./
 COPY .ci/install .ci/install
+COPY config config
 COPY service service
 COPY pipelines pipelines
 COPY models models

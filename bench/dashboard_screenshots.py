@@ -23,7 +23,7 @@ from pathlib import Path
 import uvicorn
 from playwright.sync_api import Page, sync_playwright
 
-from pipelines.settings import Settings
+from config import Settings
 from service.app import create_app
 from store.keys import create_key, revoke_key
 

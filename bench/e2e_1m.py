@@ -72,7 +72,7 @@ def comment_chunks(n: int, seed: int = 7):
 def prepare(work: Path, n: int, new_share: float) -> None:
     """Write the two CSV files and fill the embedding cache of a fresh store (setup, not measured)."""
     from models.text import normalise_text, text_hash
-    from pipelines.settings import Settings
+    from config import Settings
     from store import Store
     from store import embeddings as store_embeddings
 
@@ -159,7 +159,7 @@ def run(work: Path, engine: str, sample_size: int | None) -> dict:
     from pipelines.embed import embed_comments
     from pipelines.forecast import forecast_topics
     from pipelines.ingest import ingest_file
-    from pipelines.settings import Settings
+    from config import Settings
     from pipelines.topics import run_topics
     from store import Store
 

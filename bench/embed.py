@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from models.embedding import Embedder  # noqa: E402
 from pipelines.embed import embed_comments, load_embedder, prepare_default  # noqa: E402
-from pipelines.settings import Settings  # noqa: E402
+from config import Settings  # noqa: E402
 from store import Store  # noqa: E402
 
 SHARED = Path(os.environ.get("TOPICPULSE_SHARED_DATA", ROOT.parent / "shared" / "data"))

@@ -129,7 +129,7 @@ def main() -> None:
     model = args.model
     if model is None:
         from pipelines.embed import prepare_default
-        from pipelines.settings import Settings
+        from config import Settings
 
         model = str(prepare_default(Settings(data_dir=Path(tempfile.gettempdir()) / "topicpulse-bench")))
     texts, source = comments(args.n)

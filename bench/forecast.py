@@ -32,7 +32,7 @@ import pandas as pd
 
 from models.forecast import PROPHET, SEASONAL_NAIVE, TopicForecaster, mae, naive_scale
 from pipelines.forecast import run_tasks, series_tasks
-from pipelines.settings import Settings
+from config import Settings
 from tests.forecast_series import demo_daily_volumes, poisson_series
 
 SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))

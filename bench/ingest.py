@@ -54,7 +54,7 @@ def write_rows(path: Path, rows: int, fmt: str, seed: int = 1) -> None:
 
 _CHILD = """
 import json, sys, time
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from pipelines.ingest import ingest_file
 settings = Settings(data_dir=sys.argv[1])

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from e2e_1m import DIM, FINGERPRINT, CachedEmbedder, comment_chunks  # noqa: E402
 from embed_gpu import comments as bench_texts  # noqa: E402
 
-from pipelines.settings import Settings  # noqa: E402
+from config import Settings  # noqa: E402
 from store import Store  # noqa: E402
 
 ENGINES = (("local", None), ("ray", 1), ("ray", 2))

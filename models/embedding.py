@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from config.errors import TopicPulseError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = {"cuda": 128, "mps": 64, "cpu": 32}
@@ -28,7 +30,7 @@ PROGRESS_MIN_TEXTS = 2000
 _CHUNK_BATCHES = 16
 
 
-class ModelUnavailableError(ValueError):
+class ModelUnavailableError(TopicPulseError, ValueError):
     """The model is neither a local folder nor in the local hub cache; the message says how to provide it."""
 
 

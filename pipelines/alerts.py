@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from pipelines.forecast import local_days
-from pipelines.settings import AlertSettings, Settings
+from config import AlertSettings, Settings
 from store import Store
 from store import alerts as store_alerts
 from store import forecasts as store_forecasts

@@ -24,9 +24,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from config.errors import TopicPulseError
 from models.topics import OUTLIER, nearest_topics
+from config import Settings
 from pipelines import ray_engine
-from pipelines.settings import Settings
 from store import Store
 from store import embeddings as store_embeddings
 from store import topics as store_topics
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 REFIT_MIN_COMMENTS = 30
 
 
-class AssignError(ValueError):
+class AssignError(TopicPulseError, ValueError):
     """Assignment cannot run as asked; the message says what to do."""
 
 

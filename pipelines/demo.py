@@ -18,7 +18,7 @@ from pipelines.embed import embed_comments, load_embedder
 from pipelines.forecast import forecast_topics
 from pipelines.ingest import IngestReport, ingest_file
 from pipelines.report import write_recent_reports
-from pipelines.settings import Settings
+from config import Settings
 from pipelines.topics import run_topics
 from store import Store
 from store.comments import comment_overview

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from models.e5_convert import prepare_default_model
 from models.embedding import PROGRESS_MIN_TEXTS, Embedder, progress_bar
+from config import Settings
 from pipelines import ray_engine
-from pipelines.settings import Settings
 from store import Store
 from store import embeddings as store_embeddings
 

@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from models.forecast import PROPHET, TopicForecaster
+from config import Settings
 from pipelines import ray_engine
 from pipelines.ray_engine import RayEngine
-from pipelines.settings import Settings
 from store import Store
 from store import forecasts as store_forecasts
 from store import topics as store_topics

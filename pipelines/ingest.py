@@ -50,7 +50,7 @@ from pipelines.ingest_read import (
     read_head,
     text_stream,
 )
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from store import comments as comment_store
 

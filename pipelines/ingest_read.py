@@ -25,13 +25,14 @@ from typing import Any, BinaryIO
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from config.errors import TopicPulseError
 from models.text import detect_language
 
 _READ_BYTES = 1 << 20
 UNDECODABLE = "\udcff"  # what our codec error handler puts for bytes the encoding cannot read
 
 
-class IngestError(ValueError):
+class IngestError(TopicPulseError, ValueError):
     """The whole input is unusable; the message says what to fix."""
 
 

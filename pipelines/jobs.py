@@ -31,7 +31,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from pipelines.settings import Settings
+from config import Settings
+from config.errors import TopicPulseError
 from store import Store
 from store.jobs import (
     JobAlreadyRunning,
@@ -66,11 +67,11 @@ __all__ = [
 ]
 
 
-class UnknownJobKind(ValueError):
+class UnknownJobKind(TopicPulseError, ValueError):
     """No job function is registered under this name."""
 
 
-class StageUnavailable(RuntimeError):
+class StageUnavailable(TopicPulseError, RuntimeError):
     """The pipeline stage a job kind needs cannot be imported."""
 
 

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import numpy as np
 import pyarrow as pa
 
-from pipelines.settings import Settings
+from config import Settings
 
 log = logging.getLogger(__name__)
 

@@ -20,8 +20,9 @@ from pathlib import Path
 import pandas as pd
 
 from pipelines.corrections import provenance
+from config.errors import TopicPulseError
 from pipelines.report_render import FORMATS, MEDIA_TYPES, render_report
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from store import alerts as store_alerts
 from store.corrections import list_corrections
@@ -48,7 +49,7 @@ REPORTS_DIR = Path("reports")
 _SUFFIX_FORMATS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".csv": "csv", ".json": "json"}
 
 
-class ReportError(ValueError):
+class ReportError(TopicPulseError, ValueError):
     """The report cannot be built as asked. ``field`` names the offending input (``from``, ``to``...)."""
 
     def __init__(self, field: str, message: str) -> None:

@@ -39,8 +39,8 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 
+from config import Settings, parse_cron
 from pipelines.jobs import JobAlreadyRunning, JobFunction, run_job
-from pipelines.settings import Settings
 from store import Store
 from store.jobs import list_jobs
 
@@ -49,59 +49,13 @@ log = logging.getLogger(__name__)
 # Which job kind each cron setting starts.
 SCHEDULED = {"ingest_inbox": "ingest_cron", "nightly": "nightly_cron", "refit": "refit_cron"}
 
-_CRON_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-
 
 def crontab_trigger(expression: str, timezone: dt.tzinfo | str | None = None) -> CronTrigger:
-    """A trigger for a five-field crontab expression, read as cron reads it.
+    """A trigger for a five-field crontab expression, read as cron reads it (``config.cron``).
 
-    APScheduler 3's own ``CronTrigger.from_crontab`` counts weekdays from Monday = 0, so the
-    crontab ``0 3 * * 0`` (Sunday) would fire on Mondays; here weekday numbers follow cron
-    (0 and 7 are Sunday) and are handed to APScheduler as names. Cron fires when either the day of
-    the month or the weekday matches, APScheduler only when both do, so restricting both is refused.
     Raises ValueError.
     """
-    fields = expression.split()
-    if len(fields) != 5:
-        raise ValueError(
-            f"a cron expression has 5 fields (minute hour day month weekday), not {len(fields)}: {expression!r}"
-        )
-    minute, hour, day, month, weekday = fields
-    if day != "*" and weekday != "*":
-        raise ValueError(f"restrict the day of the month or the weekday, not both: {expression!r}")
-    return CronTrigger(
-        minute=minute, hour=hour, day=day, month=month, day_of_week=_cron_weekdays(weekday), timezone=timezone
-    )
-
-
-def _cron_weekdays(field: str) -> str:
-    """A crontab weekday field (numbers 0-7, names, ranges, lists, steps) as a list of day names."""
-    if field == "*":
-        return field
-    days: set[int] = set()
-    for part in field.split(","):
-        base, slash, step = part.partition("/")
-        if slash and (not step.isdigit() or int(step) == 0):
-            raise ValueError(f"bad step {step!r} in the cron weekday field {field!r}")
-        if base == "*":
-            first, last = 0, 6
-        else:
-            start, dash, end = base.partition("-")
-            first = _cron_weekday(start)
-            last = _cron_weekday(end) if dash else (6 if slash else first)
-        if first > last:
-            raise ValueError(f"the weekday range {base!r} runs backwards in {field!r}")
-        days.update(day % 7 for day in range(first, last + 1, int(step or 1)))
-    return ",".join(_CRON_WEEKDAYS[day] for day in sorted(days))
-
-
-def _cron_weekday(token: str) -> int:
-    token = token.strip().lower()
-    if token.isdigit() and 0 <= int(token) <= 7:
-        return int(token)
-    if token[:3] in _CRON_WEEKDAYS and len(token) == 3:
-        return _CRON_WEEKDAYS.index(token)
-    raise ValueError(f"bad weekday {token!r} in a cron expression; use 0-7 (0 and 7 are Sunday) or sun-sat")
+    return CronTrigger(**parse_cron(expression).trigger_fields(), timezone=timezone)
 
 
 def cron_triggers(settings: Settings) -> dict[str, CronTrigger]:

@@ -27,10 +27,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from config.errors import TopicPulseError
 from models.lineage import LineageLink, match_topics
 from models.topics import OUTLIER, TopicModel, WordEncoder
 from pipelines.corrections import apply_corrections
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from store import embeddings as store_embeddings
 from store import topics as store_topics
@@ -38,7 +39,7 @@ from store import topics as store_topics
 log = logging.getLogger(__name__)
 
 
-class TopicRunError(ValueError):
+class TopicRunError(TopicPulseError, ValueError):
     """The run cannot start as asked; the message says what to do."""
 
 

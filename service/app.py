@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException
 
 from pipelines.jobs import recover_crashed_jobs
 from pipelines.schedule import build_scheduler
-from pipelines.settings import Settings
+from config import Settings
 from service.cache import ReadCache
 from service.dashboard import add_dashboard
 from service.docs import add_offline_docs

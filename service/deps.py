@@ -14,7 +14,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from pipelines.settings import Settings
+from config import Settings
 from service.cache import ReadCache
 from service.jobs import JobRunner, thread_store
 from service.metrics import ServiceMetrics

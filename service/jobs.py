@@ -40,7 +40,7 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 
 from pipelines.jobs import JobFunction, execute_job, start_job
-from pipelines.settings import Settings
+from config import Settings
 from service.metrics import ServiceMetrics
 from store import Store
 

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import duckdb
 
+from config.errors import TopicPulseError
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_NAME = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
 
-class StoreError(Exception):
+class StoreError(TopicPulseError):
     """The store cannot be opened or used as asked; the message says what to do."""
 
 

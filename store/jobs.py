@@ -22,6 +22,7 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
+from config.errors import TopicPulseError
 from store.db import Store
 
 STATUSES = ("queued", "running", "succeeded", "failed")
@@ -35,7 +36,7 @@ _COLUMNS = (
 )
 
 
-class JobAlreadyRunning(RuntimeError):
+class JobAlreadyRunning(TopicPulseError, RuntimeError):
     """A job of the same kind is queued or running; ``job`` is that row."""
 
     def __init__(self, job: dict[str, Any]) -> None:

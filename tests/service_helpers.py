@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from models.embedding import Embedder
 from pipelines.embed import embed_comments, load_embedder
 from pipelines.ingest import ingest_records
-from pipelines.settings import Settings
+from config import Settings
 from service.app import create_app
 from store import Store
 from store import forecasts as forecast_store

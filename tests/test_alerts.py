@@ -8,7 +8,7 @@ import pytest
 
 from pipelines.alerts import Alert, apply_cooldowns, detect_alerts, find_alerts, find_unassigned_growth
 from pipelines.forecast import SeriesTask, forecast_topics, forecaster_config, run_tasks
-from pipelines.settings import AlertSettings, Settings
+from config import AlertSettings, Settings
 from store import Store
 from store import alerts as store_alerts
 from store import forecasts as store_forecasts

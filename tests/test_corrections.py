@@ -11,7 +11,7 @@ import pytest
 from pipelines import corrections
 from pipelines.embed import embed_comments, load_embedder
 from pipelines.ingest import ingest_records
-from pipelines.settings import Settings
+from config import Settings
 from pipelines.topics import run_topics
 from store import Store
 from store import corrections as store_corrections

@@ -7,7 +7,7 @@ import datetime as dt
 from pipelines import corrections
 from pipelines.report import build_topic_report
 from pipelines.report_render import render_report
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from tests.test_report import PERIOD_END, PERIOD_START, seed_store
 

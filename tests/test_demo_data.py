@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from pipelines.demo import run_demo
 from pipelines.demo_data import DemoTruth, write_demo_data
-from pipelines.settings import Settings
+from config import Settings
 from service.cli import app
 from store import Store
 

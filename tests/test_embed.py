@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from models.embedding import Embedder, ModelUnavailableError
 from pipelines.embed import embed_comments, load_embedder
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from store.embeddings import comment_vectors, missing_texts, put_vectors, register_model, text_counts
 from tests.embedding_helpers import converted_e5
@@ -20,9 +20,7 @@ def minilm(minilm_path: str) -> Embedder:
 
 @pytest.fixture
 def small_settings(settings: Settings, minilm_path: str) -> Settings:
-    settings.embedding.model = minilm_path
-    settings.embedding.write_batch = 2
-    return settings
+    return settings.updated("embedding", model=minilm_path, write_batch=2)
 
 
 def add_comments(store: Store, texts: list[str]) -> list[int]:
@@ -118,7 +116,7 @@ def test_put_vectors_checks_shapes_and_keeps_existing(store) -> None:
 
 
 def test_unavailable_model_gives_a_clear_error(settings: Settings, tmp_path: Path, monkeypatch) -> None:
-    settings.embedding.model = str(tmp_path / "missing-model")
+    settings = settings.updated("embedding", model=str(tmp_path / "missing-model"))
     with pytest.raises(ModelUnavailableError, match="TOPICPULSE_EMBEDDING__MODEL"):
         load_embedder(settings)
 
@@ -148,7 +146,7 @@ def test_embed_command_reports_what_it_did(small_settings, store, minilm_path, m
 
 
 def test_default_model_puts_vietnamese_near_duplicates_together(settings, store, tmp_path_factory) -> None:
-    settings.embedding.cache_dir = tmp_path_factory.getbasetemp() / "models"
+    settings = settings.updated("embedding", cache_dir=tmp_path_factory.getbasetemp() / "models")
     converted_e5(settings.embedding.cache_dir)
     embedder = load_embedder(settings)
     assert embedder.prompt == "query: " and embedder.dim == 384

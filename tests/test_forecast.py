@@ -8,7 +8,7 @@ import pytest
 
 from models.forecast import PROPHET, SEASONAL_NAIVE, TopicForecaster, mae, naive_scale, smape, vietnam_holidays
 from pipelines.forecast import SeriesTask, complete_weeks, forecaster_config, forecast_series, run_tasks
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from store import forecasts as store_forecasts
 from tests.conftest import shared_dataset

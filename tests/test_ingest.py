@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipelines.ingest import IngestError, detect_encoding, ingest_file, ingest_records
-from pipelines.settings import Settings
+from config import Settings
 from service.cli import app
 from store import Store
 from store import comments as comment_store
@@ -222,7 +222,7 @@ def test_same_rows_in_another_file_are_counted_as_duplicates(settings: Settings,
 
 
 def test_duplicates_within_a_file_by_id_and_by_text_and_time(settings: Settings, store: Store, tmp_path: Path) -> None:
-    settings.ingest.batch_rows = 2  # duplicates across chunks of one file too
+    settings = settings.updated("ingest", batch_rows=2)  # duplicates across chunks of one file too
     rows = [
         {"id": "1", "text": "một", "created_at": "2026-01-01"},
         {"id": "2", "text": "hai", "created_at": "2026-01-01"},
@@ -240,7 +240,7 @@ def test_duplicates_within_a_file_by_id_and_by_text_and_time(settings: Settings,
 
 
 def test_every_class_of_bad_row_is_rejected_with_line_and_reason(settings: Settings, store: Store, tmp_path: Path) -> None:
-    settings.ingest.max_text_chars = 50
+    settings = settings.updated("ingest", max_text_chars=50)
     path = tmp_path / "bad.csv"
     path.write_text(
         "id,text,created_at\n"
@@ -339,7 +339,7 @@ def test_unusable_files_of_other_kinds_raise(settings: Settings, store: Store, t
 def test_a_crash_mid_batch_leaves_nothing_half_written(
     settings: Settings, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    settings.ingest.batch_rows = 2
+    settings = settings.updated("ingest", batch_rows=2)
     rows = [{"text": f"bình luận số {n}", "created_at": "2026-01-01", "id": str(n)} for n in range(7)] + [
         {"text": "", "created_at": "2026-01-01", "id": "x"}
     ]

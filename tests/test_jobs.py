@@ -28,7 +28,7 @@ from pipelines.jobs import (
     run_job,
     start_job,
 )
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from store.jobs import INTERRUPTED, Runner, create_job, get_job, list_jobs, mark_running, running_job
 
@@ -209,7 +209,7 @@ def test_crashed_process_job_is_recovered_as_failed(tmp_path: Path) -> None:
         f"""
         import threading
         from pipelines.jobs import run_job
-        from pipelines.settings import Settings
+        from config import Settings
         from store import Store
 
         def hang(settings, store, job):

@@ -21,7 +21,7 @@ from pipelines.embed import embed_comments, load_embedder
 from pipelines.forecast import forecast_topics
 from pipelines.ingest import ingest_records
 from pipelines.ray_engine import start_ray
-from pipelines.settings import Settings
+from config import Settings
 from pipelines.topics import run_topics
 from store import Store
 from store import embeddings as store_embeddings

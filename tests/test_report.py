@@ -34,7 +34,7 @@ from pipelines.report import (
     validate_period,
     write_recent_reports,
 )
-from pipelines.settings import Settings
+from config import Settings
 from service.app import create_app
 from service.cli import app as cli_app
 from store import Store

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from pipelines.jobs import JOB_KINDS, JobContext
 from pipelines.schedule import build_scheduler, crontab_trigger, missed_runs, run_scheduled
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from store.jobs import create_job, get_job, list_jobs
 

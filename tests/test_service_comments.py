@@ -57,7 +57,7 @@ def test_malformed_batches_are_422_naming_the_field(client, headers):
 
 
 def test_batch_size_is_limited(client, headers):
-    client.app.state.settings.service.max_batch = 2
+    client.app.state.settings = client.app.state.settings.updated("service", max_batch=2)
     response = post(client, headers["admin"], COMMENTS)
     assert response.status_code == 422 and "at most 2 comments" in response.json()["detail"]
     assert client.get("/api/v1/comments", headers=headers["reader"]).json()["items"] == []

@@ -58,7 +58,7 @@ def test_search_before_anything_is_embedded_is_409(client, headers, app_settings
 
 
 def test_classify_assigns_texts_to_current_topics_without_storing(client, headers, keys):
-    client.app.state.settings.topics.assign_threshold = None  # each topic's own min_similarity (0.3 here)
+    client.app.state.settings = client.app.state.settings.updated("topics", assign_threshold=None)  # each topic's own min_similarity (0.3 here)
     store = client.app.state.store
     before = store.conn.execute("SELECT count(*) FROM comments").fetchone()[0]
     response = client.post("/api/v1/classify", json={"texts": ["Traffic jam downtown ngày 21/02", "Fuel price up again ngày 21/02 số 0"]},

@@ -203,7 +203,7 @@ def test_demo_comments_give_segmented_vietnamese_keywords(tmp_path: Path) -> Non
     """The seeded demo data, ingested for real; vectors are built from each comment's true topic."""
     from pipelines.demo_data import write_demo_data
     from pipelines.ingest import ingest_file
-    from pipelines.settings import Settings
+    from config import Settings
     from store import Store
 
     settings = Settings(data_dir=tmp_path / "data")

@@ -13,7 +13,7 @@ from models.topics import TopicModel
 from pipelines.assign import AssignError, assign_new_comments, classify_texts, refit_due
 from pipelines.embed import embed_comments
 from pipelines.ingest import ingest_records
-from pipelines.settings import Settings
+from config import Settings
 from pipelines.topics import run_topics
 from store import Store
 from store import embeddings as store_embeddings

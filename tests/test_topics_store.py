@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pipelines.ingest import ingest_records
-from pipelines.settings import Settings
+from config import Settings
 from store import Store
 from store import topics as store_topics
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 from pydantic import ValidationError
 
-from pipelines.settings import load_settings
+from config import load_settings
 from service.cli import corrections, demo, embed, forecast, ingest, keys, models, report, scheduler, serve, topics
 from service.logs import configure_logging
 
@@ -25,7 +25,7 @@ app = typer.Typer(
 def root(
     ctx: typer.Context,
     config: Path | None = typer.Option(
-        None, "--config", "-c", help="TOML settings file (default: topicpulse.toml, or $TOPICPULSE_CONFIG)."
+        None, "--config", "-c", help="TOML settings file (default: $TOPICPULSE_CONFIG; none is read unless named)."
     ),
     log_level: str | None = typer.Option(None, "--log-level", help="DEBUG, INFO, WARNING or ERROR."),
 ) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import typer
 
-from pipelines.settings import Settings
+from config import Settings
 from store import Store, StoreError
 
 

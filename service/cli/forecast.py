@@ -22,7 +22,7 @@ def forecast(
     """
     settings = settings_of(ctx)
     if workers is not None:
-        settings = settings.model_copy(update={"forecast": settings.forecast.model_copy(update={"workers": workers})})
+        settings = settings.updated("forecast", workers=workers)
     with open_store(settings) as store:
         report = forecast_topics(settings, store)
         found = detect_alerts(settings, store) if alerts else []

@@ -10,7 +10,7 @@ import typer
 
 from pipelines.jobs import JOB_KINDS, recover_crashed_jobs, run_job
 from pipelines.schedule import build_scheduler
-from pipelines.settings import Settings
+from config import Settings
 from service.cli.common import settings_of
 from store import Store, StoreError
 from store.jobs import STATUSES, get_job, jsonable, list_jobs

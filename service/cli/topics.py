@@ -27,7 +27,7 @@ def topics(
     settings = settings_of(ctx)
     overrides = {k: v for k, v in {"sample_size": sample_size, "min_cluster_size": min_cluster_size}.items() if v}
     if overrides:
-        settings = settings.model_copy(update={"topics": settings.topics.model_copy(update=overrides)})
+        settings = settings.updated("topics", **overrides)
     with open_store(settings) as store:
         try:
             report = run_topics(settings, store)

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from huggingface_hub import try_to_load_from_cache
 
 from models.e5_convert import E5PackageError, package_model_file
-from pipelines.settings import Settings
+from config import Settings
 from service.deps import MetricsDep, SettingsDep, StoreDep
 from service.schemas import HealthPublic, ReadyCheck, ReadyPublic
 

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from models.embedding import Embedder, ModelUnavailableError
 from pipelines.assign import AssignError, classify_texts
 from pipelines.embed import load_embedder
-from pipelines.settings import Settings
+from config import Settings
 from service.deps import SettingsDep, StoreDep, current_run_with_topic, require_role
 from service.schemas import (
     ClassificationPublic,

@@ -1,17 +1,22 @@
-"""The one configuration object, read from TOPICPULSE_* environment variables and a TOML file.
+"""The one configuration object, read from TOPICPULSE_* environment variables and a named TOML file.
 
 Precedence, highest first: keyword arguments, environment variables (nested with ``__``, for
-example ``TOPICPULSE_INGEST__TIMEZONE``), the TOML file, then the defaults below. The TOML file is
-``topicpulse.toml`` in the working directory, or the path in ``TOPICPULSE_CONFIG``.
+example ``TOPICPULSE_INGEST__TIMEZONE``), the TOML file, then the defaults below. A TOML file is
+read only when it is named: ``load_settings(config_file)`` (the CLI's ``--config``) or
+``TOPICPULSE_CONFIG``. ``Settings()`` itself never reads a file, so a ``topicpulse.toml`` lying in
+the working directory cannot change a test or a command silently.
+
+Settings are frozen: built once at the edge and passed down, nobody changes them on the way (a
+variant is ``settings.model_copy(update=...)``, a new object).
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -19,15 +24,41 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from config.cron import parse_cron
 
-class StoreSettings(BaseModel):
+
+class Section(BaseModel):
+    """A frozen group of settings; a model's section is also its parameter object (see config/__init__.py)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    def values(self) -> dict[str, object]:
+        """The fields as plain JSON values: what a saved model or a fingerprint records."""
+        return self.model_dump(mode="json")
+
+
+def known_timezone(value: str) -> str:
+    """``value`` if it is an IANA time zone name; raises ValueError otherwise."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Ho_Chi_Minh") from exc
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(known_timezone)]
+
+
+class StoreSettings(Section):
     """Where the DuckDB file lives; relative paths are under ``data_dir``."""
 
     path: Path = Path("topicpulse.duckdb")
 
 
-class IngestSettings(BaseModel):
-    timezone: str = Field("Asia/Ho_Chi_Minh", description="Time zone for timestamps that carry none.")
+class IngestSettings(Section):
+    timezone: TimeZoneName = Field("Asia/Ho_Chi_Minh", description="Time zone for timestamps that carry none.")
     max_text_chars: int = Field(5000, gt=0, description="Longer comments are rejected, not cut.")
     batch_rows: int = Field(
         20_000, gt=0, description="Rows per insert chunk while streaming a file; each file is one transaction."
@@ -39,7 +70,7 @@ class IngestSettings(BaseModel):
     )
 
 
-class EmbeddingSettings(BaseModel):
+class EmbeddingSettings(Section):
     model: str | None = Field(
         None, description="Hugging Face id or local folder; None means the offline multilingual default."
     )
@@ -54,7 +85,7 @@ class EmbeddingSettings(BaseModel):
     cache_dir: Path = Field(Path("models"), description="Model cache, relative to data_dir.")
 
 
-class TopicSettings(BaseModel):
+class TopicSettings(Section):
     """Topic runs (``models.topics.TopicModel``); None means "scale with the corpus size"."""
 
     sample_size: int = Field(100_000, ge=10, description="Fit on at most this many comments; the rest get the nearest topic.")
@@ -91,7 +122,7 @@ class TopicSettings(BaseModel):
     artifacts_dir: Path = Field(Path("artifacts"), description="Saved models, relative to data_dir.")
 
 
-class AlertSettings(BaseModel):
+class AlertSettings(Section):
     """Thresholds of the alert rules (pipelines/alerts.py explains each rule)."""
 
     scan_days: int = Field(21, gt=0, description="Days back from the latest day that each run checks.")
@@ -111,7 +142,7 @@ class AlertSettings(BaseModel):
     unassigned_min_count: int = Field(20, ge=0, description="Unassigned comments in the recent window, at least.")
 
 
-class ForecastSettings(BaseModel):
+class ForecastSettings(Section):
     horizon_days: int = Field(30, gt=0)
     horizon_weeks: int = Field(8, gt=0)
     interval_width: float = Field(0.8, gt=0, lt=1)
@@ -130,7 +161,7 @@ class ForecastSettings(BaseModel):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
 
 
-class RaySettings(BaseModel):
+class RaySettings(Section):
     """The Ray cluster used when ``engine = "ray"`` (see ``pipelines/ray_engine.py``)."""
 
     address: str | None = Field(
@@ -140,7 +171,7 @@ class RaySettings(BaseModel):
     cpus_per_worker: int = Field(1, gt=0, description="CPUs (and torch threads) each embedding worker takes.")
 
 
-class ScheduleSettings(BaseModel):
+class ScheduleSettings(Section):
     """When scheduled jobs run (crontab syntax; an empty string turns a job off).
 
     The missed-run policy is described in ``pipelines/schedule.py``.
@@ -154,7 +185,7 @@ class ScheduleSettings(BaseModel):
     ingest_cron: str = Field("0 * * * *", description="ingest_inbox: ingest new files from watch_dir.")
     nightly_cron: str = Field("30 1 * * *", description="nightly: assign new comments, re-forecast, alerts.")
     refit_cron: str = Field("0 3 * * 0", description="refit: embed, re-fit topics, re-forecast.")
-    timezone: str = Field("Asia/Ho_Chi_Minh", description="Time zone the cron times are read in.")
+    timezone: TimeZoneName = Field("Asia/Ho_Chi_Minh", description="Time zone the cron times are read in.")
     misfire_grace_minutes: int = Field(
         60, ge=1, description="A run missed by at most this long still runs once; older misses wait for the next slot."
     )
@@ -164,24 +195,11 @@ class ScheduleSettings(BaseModel):
     def _cron_is_valid(cls, value: str) -> str:
         value = value.strip()
         if value:
-            from pipelines.schedule import crontab_trigger
-
-            crontab_trigger(value)
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _timezone_is_known(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Ho_Chi_Minh") from exc
+            parse_cron(value)
         return value
 
 
-class ServiceSettings(BaseModel):
+class ServiceSettings(Section):
     host: str = "127.0.0.1"
     port: int = 8000
     max_body_bytes: int = 20 * 1024 * 1024
@@ -198,7 +216,7 @@ class Settings(BaseSettings):
         env_prefix="TOPICPULSE_",
         env_nested_delimiter="__",
         extra="forbid",
-        toml_file="topicpulse.toml",
+        frozen=True,
     )
 
     data_dir: Path = Path("data")
@@ -224,7 +242,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+        sources = (init_settings, env_settings)
+        if settings_cls.model_config.get("toml_file"):
+            sources += (TomlConfigSettingsSource(settings_cls),)
+        return sources
 
     def resolve(self, path: Path) -> Path:
         """A configured path, taken relative to ``data_dir`` unless it is absolute."""
@@ -233,6 +254,12 @@ class Settings(BaseSettings):
     @property
     def store_path(self) -> Path:
         return self.resolve(self.store.path)
+
+    def updated(self, section: str, **fields: object) -> Settings:
+        """A copy with some fields of one section changed, checked like the original (settings are frozen)."""
+        current = getattr(self, section)
+        changed = type(current).model_validate({**current.model_dump(), **fields})
+        return self.model_copy(update={section: changed})
 
 
 def load_settings(config_file: Path | None = None, **overrides: object) -> Settings:
