@@ -36,6 +36,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from config.errors import TopicPulseError
 from models.segment import corpus_vectorizer, keyword_terms, segment_all, tokens
 from models.topic_backend import BACKENDS, CUML, choose_backend, cuml_models
 from models.topic_quality import npmi_coherence, topic_diversity
@@ -47,6 +48,10 @@ REPRESENTATIONS = ("ctfidf", "mmr", "keybert", "keybert+mmr")
 OUTLIER = -1
 ASSIGN_QUANTILE = 0.05
 CTFIDF_OUTLIER_THRESHOLD = 0.1
+
+
+class TopicFitError(TopicPulseError, ValueError):
+    """The comments gave no topic with these parameters; the message says which to change."""
 
 
 class WordEncoder(Protocol):
@@ -218,7 +223,7 @@ class TopicModel:
         labels, _ = model.fit_transform(sample_docs, sample_vectors)
         labels = np.asarray(labels, dtype=np.int64)
         if not (labels != OUTLIER).any():
-            raise ValueError(
+            raise TopicFitError(
                 f"HDBSCAN found no topic among {len(sample)} comments (all noise); lower min_cluster_size "
                 f"(now {params['min_cluster_size']}) or min_samples (now {params['min_samples']})"
             )

@@ -1,15 +1,26 @@
-"""Embed every comment text that has no vector yet for the current model, in resumable batches."""
+"""Embed every comment text that has no vector yet for the current model, in resumable batches.
+
+Loading a model costs seconds (torch, the weights, the ONNX session), so a run first asks
+whether there is anything to embed: the fingerprint that the configured model had the last time
+it was loaded is remembered in the model cache (``fingerprints.json``), keyed by everything the
+fingerprint depends on that can be read without loading it (the configured model and its files'
+sizes and times, prompt, sequence length, backend, device, whether a GPU is present). When that
+fingerprint has a vector for every comment text, the run ends without importing torch.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from models.e5_convert import prepare_default_model
-from models.embedding import PROGRESS_MIN_TEXTS, Embedder, progress_bar
 from config import Settings
+from models.e5_convert import MODEL_NAME, package_model_file, prepare_default_model
+from models.embedding import PROGRESS_MIN_TEXTS, Embedder, progress_bar
 from pipelines import ray_engine
 from store import Store
 from store import embeddings as store_embeddings
@@ -38,7 +49,7 @@ def load_embedder(settings: Settings) -> Embedder:
     """The configured embedder; with no model configured, the offline multilingual default."""
     cfg = settings.embedding
     model = cfg.model if cfg.model is not None else str(prepare_default(settings))
-    return Embedder(
+    embedder = Embedder(
         model,
         device=cfg.device,
         batch_size=cfg.batch_size,
@@ -47,17 +58,80 @@ def load_embedder(settings: Settings) -> Embedder:
         backend=cfg.backend,
         cache_dir=settings.resolve(cfg.cache_dir) / "onnx",
     )
+    remember_fingerprint(settings, embedder)
+    return embedder
+
+
+def _memo_path(settings: Settings) -> Path:
+    return settings.resolve(settings.embedding.cache_dir) / "fingerprints.json"
+
+
+def _model_key(settings: Settings) -> str:
+    """Everything the configured model's fingerprint depends on that is known before loading it."""
+    cfg = settings.embedding
+    if cfg.model is not None:
+        source = Path(cfg.model).expanduser()
+        files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
+    else:  # the package file and the folders converted from it
+        converted = settings.resolve(cfg.cache_dir).glob(f"{MODEL_NAME}-*/**/*")
+        files = [package_model_file(), *sorted(p for p in converted if p.is_file())]
+    parts = {
+        "model": cfg.model,
+        "files": [[str(p), p.stat().st_size, p.stat().st_mtime_ns] for p in files if p.exists()],
+        "settings": cfg.model_dump(mode="json", include={"device", "backend", "prompt", "max_seq_length"}),
+        "gpu": os.path.exists("/dev/nvidiactl") and os.environ.get("CUDA_VISIBLE_DEVICES") != "",
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _remembered(settings: Settings) -> dict[str, dict[str, object]]:
+    try:
+        return json.loads(_memo_path(settings).read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def remember_fingerprint(settings: Settings, embedder: Embedder) -> None:
+    """Note the loaded model's fingerprint, so a later run can tell there is nothing to do without loading it."""
+    memo = _remembered(settings)
+    memo[_model_key(settings)] = {"fingerprint": embedder.fingerprint, "model": embedder.model_name, "dim": embedder.dim}
+    path = _memo_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(memo, indent=1))
+    partial.replace(path)
+
+
+def _nothing_to_embed(settings: Settings, store: Store, started: float) -> EmbedReport | None:
+    """The report of a run with nothing to do, when the remembered fingerprint shows that; else None."""
+    known = _remembered(settings).get(_model_key(settings))
+    if known is None or store_embeddings.model_dim(store, str(known["fingerprint"])) is None:
+        return None
+    fingerprint = str(known["fingerprint"])
+    total, missing = store_embeddings.text_counts(store, fingerprint)
+    if missing:
+        return None
+    log.info("%d distinct comment texts, none to embed with %s", total, fingerprint)
+    return EmbedReport(
+        model=str(known["model"]), fingerprint=fingerprint, dim=int(known["dim"]), texts_total=total,
+        texts_cached=total, texts_embedded=0, batches=0, seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 def embed_comments(settings: Settings, store: Store, embedder: Embedder | None = None) -> EmbedReport:
     """Embed the comment texts with no vector for this model; each batch commits on its own.
 
     Texts are keyed by their hash, so duplicates are embedded once, a second run over the same
-    comments embeds nothing, and an interrupted run keeps every batch it finished. With
-    ``engine = "ray"`` the pages are embedded by Ray workers and still written here.
+    comments embeds nothing (without loading the model when none is given), and an interrupted
+    run keeps every batch it finished. With ``engine = "ray"`` the pages are embedded by Ray
+    workers and still written here.
     """
     started = time.perf_counter()
-    embedder = embedder or load_embedder(settings)
+    if embedder is None:
+        done = _nothing_to_embed(settings, store, started)
+        if done is not None:
+            return done
+        embedder = load_embedder(settings)
     store_embeddings.register_model(store, embedder.fingerprint, embedder.dim, embedder.model_name)
     total, missing = store_embeddings.text_counts(store, embedder.fingerprint)
     log.info("%d distinct comment texts, %d to embed with %s", total, missing, embedder.fingerprint)

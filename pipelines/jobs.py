@@ -29,11 +29,10 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config import Settings
 from config.errors import TopicPulseError
-from store import Store
 from store.jobs import (
     JobAlreadyRunning,
     create_job,
@@ -45,6 +44,9 @@ from store.jobs import (
     mark_running,
     update_progress,
 )
+
+if TYPE_CHECKING:
+    from store import Store
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ class JobContext:
         return dataclasses.replace(self, span=(low + index * width, low + (index + 1) * width))
 
 
-JobFunction = Callable[[Settings, Store, JobContext], Mapping[str, Any]]
+JobFunction = Callable[[Settings, "Store", JobContext], Mapping[str, Any]]
 
 
 def load_stage(module: str, name: str) -> Any:

@@ -20,10 +20,12 @@ import socket
 import uuid
 from collections.abc import Collection
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from config.errors import TopicPulseError
-from store.db import Store
+
+if TYPE_CHECKING:
+    from store.db import Store
 
 STATUSES = ("queued", "running", "succeeded", "failed")
 ACTIVE = ("queued", "running")

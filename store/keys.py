@@ -12,8 +12,10 @@ import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from store.db import Store
+if TYPE_CHECKING:
+    from store.db import Store
 
 ROLES = ("reader", "analyst", "admin")
 """Roles from least to most trusted; each one may do everything the ones before it may."""

@@ -125,7 +125,7 @@ def test_unavailable_model_gives_a_clear_error(settings: Settings, tmp_path: Pat
     monkeypatch.setenv("TOPICPULSE_DATA_DIR", str(settings.data_dir))
     monkeypatch.setenv("TOPICPULSE_EMBEDDING__MODEL", str(tmp_path / "missing-model"))
     result = CliRunner().invoke(app, ["embed"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1  # a domain error, not a usage error: there is no option to fix
     flat = " ".join(result.output.replace("│", " ").split())
     assert "is not available" in flat and "models prepare" in flat
 

@@ -10,12 +10,17 @@ from collections.abc import Callable
 
 import typer
 
-from pipelines import corrections
 from service.cli.common import open_store, settings_of
-from store import corrections as store_corrections
 
 app = typer.Typer(help="Rename, merge, hide or seed topics; corrections survive re-fits until undone.",
                   no_args_is_help=True)
+
+
+def _pipeline():
+    """``pipelines.corrections``, imported when a command runs so the CLI starts without pandas."""
+    from pipelines import corrections
+
+    return corrections
 
 
 def _run(ctx: typer.Context, action: Callable) -> None:
@@ -24,7 +29,7 @@ def _run(ctx: typer.Context, action: Callable) -> None:
     with open_store(settings) as store:
         try:
             made = action(settings, store)
-        except corrections.CorrectionError as exc:
+        except _pipeline().CorrectionError as exc:
             typer.echo(f"correction refused: {exc}", err=True)
             raise typer.Exit(1) from exc
     state = "undone" if made.get("undone_at") else "applied"
@@ -38,7 +43,7 @@ def rename(ctx: typer.Context, topic_key: str = typer.Argument(..., help="e.g. t
 
     Example: topicpulse corrections rename t0003 "Giá xăng dầu"
     """
-    _run(ctx, lambda settings, store: corrections.rename_topic(store, topic_key, label))
+    _run(ctx, lambda settings, store: _pipeline().rename_topic(store, topic_key, label))
 
 
 @app.command("merge")
@@ -48,7 +53,7 @@ def merge(ctx: typer.Context, topic_key: str = typer.Argument(..., help="The top
 
     Example: topicpulse corrections merge t0003 t0011 t0014
     """
-    _run(ctx, lambda settings, store: corrections.merge_topics(store, topic_key, merged_keys))
+    _run(ctx, lambda settings, store: _pipeline().merge_topics(store, topic_key, merged_keys))
 
 
 @app.command("hide")
@@ -57,7 +62,7 @@ def hide(ctx: typer.Context, topic_key: str = typer.Argument(..., help="e.g. t00
 
     Example: topicpulse corrections hide t0009
     """
-    _run(ctx, lambda settings, store: corrections.hide_topic(store, topic_key))
+    _run(ctx, lambda settings, store: _pipeline().hide_topic(store, topic_key))
 
 
 @app.command("seed")
@@ -69,7 +74,7 @@ def seed(ctx: typer.Context, label: str = typer.Argument(..., help="The new topi
     """
     from pipelines.embed import load_embedder
 
-    _run(ctx, lambda settings, store: corrections.seed_topic(store, label, phrases, load_embedder(settings)))
+    _run(ctx, lambda settings, store: _pipeline().seed_topic(store, label, phrases, load_embedder(settings)))
 
 
 @app.command("undo")
@@ -78,7 +83,7 @@ def undo(ctx: typer.Context, correction_id: int = typer.Argument(..., help="The 
 
     Example: topicpulse corrections undo 4
     """
-    _run(ctx, lambda settings, store: corrections.undo(store, correction_id))
+    _run(ctx, lambda settings, store: _pipeline().undo(store, correction_id))
 
 
 @app.command("list")
@@ -88,6 +93,8 @@ def list_(ctx: typer.Context, all_: bool = typer.Option(False, "--all", help="In
     Example: topicpulse corrections list --all
     """
     with open_store(settings_of(ctx)) as store:
+        from store import corrections as store_corrections
+
         rows = store_corrections.list_corrections(store, active_only=not all_)
     if not rows:
         typer.echo("no corrections")

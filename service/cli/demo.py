@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.demo import run_demo
 from service.cli.common import open_store, settings_of
 
 
@@ -18,6 +17,8 @@ def demo(
 
     Example: topicpulse demo
     """
+    from pipelines.demo import run_demo
+
     settings = settings_of(ctx)
     with open_store(settings) as store:
         summary = run_demo(settings, store, n_comments=comments)

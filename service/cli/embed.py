@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from models.e5_convert import E5PackageError
-from models.embedding import ModelUnavailableError
-from pipelines.embed import embed_comments, load_embedder
 from service.cli.common import open_store, settings_of
 
 
@@ -15,13 +12,11 @@ def embed(ctx: typer.Context) -> None:
 
     Example: TOPICPULSE_EMBEDDING__DEVICE=cpu topicpulse embed
     """
+    from pipelines.embed import embed_comments
+
     settings = settings_of(ctx)
-    try:
-        embedder = load_embedder(settings)
-    except (ModelUnavailableError, E5PackageError) as exc:
-        raise typer.BadParameter(str(exc), param_hint="embedding.model") from exc
     with open_store(settings) as store:
-        report = embed_comments(settings, store, embedder)
+        report = embed_comments(settings, store)
     typer.echo(
         f"{report.texts_embedded} texts embedded, {report.texts_cached} already cached, "
         f"{report.texts_total} distinct texts ({report.fingerprint}, {report.seconds:.1f}s)"

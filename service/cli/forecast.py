@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.alerts import detect_alerts
-from pipelines.forecast import forecast_topics
 from service.cli.common import open_store, settings_of
 
 
@@ -20,6 +18,9 @@ def forecast(
 
     Example: topicpulse forecast --workers 2
     """
+    from pipelines.alerts import detect_alerts
+    from pipelines.forecast import forecast_topics
+
     settings = settings_of(ctx)
     if workers is not None:
         settings = settings.updated("forecast", workers=workers)

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from pipelines.ingest import IngestError, IngestReport, ingest_file
-from service.cli.common import open_store, settings_of
+from service.cli.common import one_line, open_store, settings_of
+
+if TYPE_CHECKING:
+    from pipelines.ingest import IngestReport
 
 
 def ingest(
@@ -25,6 +28,8 @@ def ingest(
 
     Example: topicpulse ingest exports/facebook_2026-11.csv.gz --source facebook
     """
+    from pipelines.ingest import IngestError, ingest_file
+
     settings = settings_of(ctx)
     unusable = 0
     with open_store(settings) as store:
@@ -33,11 +38,11 @@ def ingest(
                 report = ingest_file(settings, store, path, encoding=encoding, source=source)
             except IngestError as exc:
                 unusable += 1
-                typer.echo(f"error: {exc}", err=True)
+                typer.echo(f"{path}: {one_line(str(exc))}", err=True)
                 continue
             typer.echo(describe(report))
     if unusable:
-        raise typer.Exit(code=1)
+        raise IngestError(f"{unusable} of {len(files)} files could not be used (see above)")
 
 
 def describe(report: IngestReport) -> str:

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import typer
 
-from service.cli.common import open_store, settings_of
+from config import TopicPulseError
+from service.cli.common import domain_errors, open_store, settings_of
 from store.keys import ROLES, create_key, list_keys, revoke_key
 
 app = typer.Typer(help="Manage API keys. Keys are stored hashed; a new key is shown once.", no_args_is_help=True)
 
 
 @app.command("create")
+@domain_errors
 def create(
     ctx: typer.Context,
     name: str = typer.Argument(..., help="Who or what holds the key, e.g. 'dashboard'."),
@@ -31,6 +33,7 @@ def create(
 
 
 @app.command("list")
+@domain_errors
 def list_(
     ctx: typer.Context,
     all_keys: bool = typer.Option(False, "--all", help="Include revoked keys."),
@@ -49,6 +52,7 @@ def list_(
 
 
 @app.command("revoke")
+@domain_errors
 def revoke(ctx: typer.Context, key_id: int = typer.Argument(..., help="The id shown by `keys list`.")) -> None:
     """Revoke a key; requests with it get 401 from then on.
 
@@ -57,6 +61,5 @@ def revoke(ctx: typer.Context, key_id: int = typer.Argument(..., help="The id sh
     with open_store(settings_of(ctx)) as store:
         record = revoke_key(store, key_id)
     if record is None:
-        typer.echo(f"no active key with id {key_id}; see `topicpulse keys list --all`", err=True)
-        raise typer.Exit(1)
+        raise TopicPulseError(f"no active key with id {key_id}; see `topicpulse keys list --all`")
     typer.echo(f"revoked key {record['id']} ({record['prefix']}) of {record['name']}")

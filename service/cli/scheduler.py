@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from typing import TYPE_CHECKING
 
 import typer
 
+from config import Settings, TopicPulseError
 from pipelines.jobs import JOB_KINDS, recover_crashed_jobs, run_job
-from pipelines.schedule import build_scheduler
-from config import Settings
 from service.cli.common import settings_of
-from store import Store, StoreError
 from store.jobs import STATUSES, get_job, jsonable, list_jobs
+
+if TYPE_CHECKING:
+    from store import Store
 
 
 _SERVICE_RUNS_JOBS = (
@@ -22,17 +24,14 @@ _SERVICE_RUNS_JOBS = (
 )
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"Error: {message}", err=True)
-    return typer.Exit(1)
-
-
 def _open_store(settings: Settings, hint: str) -> Store:
     """The store, or a clear stop when another process (the service) holds the file."""
+    from store import Store, StoreError
+
     try:
         return Store(settings.store_path)
     except StoreError as exc:
-        raise _fail(f"{exc}\n{hint}") from exc
+        raise StoreError(f"{exc} {hint}") from exc
 
 
 def scheduler(
@@ -56,11 +55,13 @@ def scheduler(
         job = get_job(store, run_job(settings, store, once, trigger="cli"))
     typer.echo(json.dumps(jsonable(job), ensure_ascii=False, indent=2))
     if job["status"] != "succeeded":
-        raise typer.Exit(1)
+        raise TopicPulseError(f"job {job['id']} ({once}) {job['status']}: {job['error']}")
 
 
 def _follow_schedule(settings: Settings, store: Store) -> None:
     """Run the scheduler until SIGINT or SIGTERM, then let a running job finish."""
+    from pipelines.schedule import build_scheduler
+
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())

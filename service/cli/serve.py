@@ -5,9 +5,7 @@ from __future__ import annotations
 import logging
 
 import typer
-import uvicorn
 
-from service.app import create_app
 from service.cli.common import settings_of
 from service.logs import configure_logging
 
@@ -21,6 +19,10 @@ def serve(
 
     Example: topicpulse serve --host 0.0.0.0 --port 8000
     """
+    import uvicorn
+
+    from service.app import create_app
+
     settings = settings_of(ctx)
     configure_logging(logging.getLevelName(logging.getLogger().level), json_lines=True)
     uvicorn.run(

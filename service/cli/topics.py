@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from pipelines.assign import assign_new_comments
-from pipelines.topics import run_topics
 from service.cli.common import open_store, settings_of
-from store import topics as store_topics
 
 
 def topics(
@@ -24,16 +21,15 @@ def topics(
 
     Example: topicpulse topics --sample-size 50000
     """
+    from pipelines.topics import run_topics
+    from store import topics as store_topics
+
     settings = settings_of(ctx)
     overrides = {k: v for k, v in {"sample_size": sample_size, "min_cluster_size": min_cluster_size}.items() if v}
     if overrides:
         settings = settings.updated("topics", **overrides)
     with open_store(settings) as store:
-        try:
-            report = run_topics(settings, store)
-        except ValueError as exc:
-            typer.echo(f"topic run failed: {exc}", err=True)
-            raise typer.Exit(1) from exc
+        report = run_topics(settings, store)
         listed = store_topics.list_topics(store)
     typer.echo(report.summary())
     for topic in listed[:show]:
@@ -46,13 +42,11 @@ def assign(ctx: typer.Context) -> None:
 
     Example: topicpulse assign
     """
+    from pipelines.assign import assign_new_comments
+
     settings = settings_of(ctx)
     with open_store(settings) as store:
-        try:
-            report = assign_new_comments(settings, store)
-        except ValueError as exc:
-            typer.echo(f"assignment failed: {exc}", err=True)
-            raise typer.Exit(1) from exc
+        report = assign_new_comments(settings, store)
     typer.echo(
         f"run {report.run_id}: {report.considered} new comments, {report.assigned} assigned, "
         f"{report.unassigned} unassigned, {report.without_vector} without a vector ({report.seconds:.1f}s)"
