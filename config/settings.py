@@ -119,7 +119,6 @@ class TopicSettings(Section):
     lineage_centroid_weight: float = Field(0.6, ge=0, le=1, description="Weight of centroid cosine vs keyword overlap.")
     refit_unassigned_share: float = Field(0.25, description="Unassigned share that makes a re-fit due.")
     refit_max_age_days: int = Field(30, description="Run age that makes a re-fit due.")
-    artifacts_dir: Path = Field(Path("artifacts"), description="Saved models, relative to data_dir.")
 
 
 class AlertSettings(Section):

@@ -34,6 +34,20 @@ class ModelUnavailableError(TopicPulseError, ValueError):
     """The model is neither a local folder nor in the local hub cache; the message says how to provide it."""
 
 
+def local_model_folder(model: str) -> Path | None:
+    """The folder that ``model`` names when it names one (a path, ``./x``, ``~/x``), else None: a hub id.
+
+    One rule for the embedder and the readiness check, so a model that loads is also ready.
+    """
+    folder = Path(model).expanduser()
+    return folder if folder.is_absolute() or model.startswith((".", "~")) or folder.exists() else None
+
+
+def is_model_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a sentence-transformers or transformers model (weights not checked)."""
+    return (folder / "modules.json").is_file() or (folder / "config.json").is_file()
+
+
 def pick_device(requested: str | None = None) -> str:
     """The device to run on: the one asked for, else CUDA, then Apple MPS, then CPU."""
     import torch
@@ -166,15 +180,14 @@ class Embedder:
     def _load(self):
         from sentence_transformers import SentenceTransformer
 
-        folder = Path(self.model_name).expanduser()
-        looks_local = folder.is_absolute() or self.model_name.startswith((".", "~")) or folder.exists()
-        if looks_local and not (folder / "modules.json").is_file() and not (folder / "config.json").is_file():
+        folder = local_model_folder(self.model_name)
+        if folder is not None and not is_model_folder(folder):
             raise ModelUnavailableError(unavailable_message(self.model_name, f"{folder} is not a model folder"))
         st_log = logging.getLogger("sentence_transformers.base.model")
         st_log.addFilter(_expected_prompt_notice)
         try:
             loaded = SentenceTransformer(
-                str(folder) if looks_local else self.model_name,
+                str(folder) if folder is not None else self.model_name,
                 device=self.device,
                 local_files_only=hub_offline(),
             )
@@ -185,7 +198,7 @@ class Embedder:
             st_log.removeFilter(_expected_prompt_notice)
         if self.device.startswith("cuda"):
             loaded.half()
-        self._folder = folder if looks_local else _snapshot_folder(self.model_name)
+        self._folder = folder if folder is not None else _snapshot_folder(self.model_name)
         log.info("loaded embedding model %s on %s (batch %d)", self.model_name, self.device, self.batch_size)
         return loaded
 

@@ -101,16 +101,30 @@ class OnnxRunner:
         return np.concatenate(out) if out else np.empty((0, 0), dtype=np.float32)
 
 
+class _QuantiserChatter(logging.Filter):
+    """Drops the INFO lines that onnxruntime's quantiser logs, one a tensor, through ``logging.info``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or _QUANTISER_DIR not in record.pathname
+
+
+_QUANTISER_DIR = os.path.join("onnxruntime", "quantization", "")
+
+
 @contextmanager
-def _quiet_root_logger() -> Iterator[None]:
-    """onnxruntime's quantiser logs one INFO line per tensor on the root logger; hold those back."""
+def quiet_quantiser() -> Iterator[None]:
+    """Hold back the quantiser's per-tensor INFO lines while it runs.
+
+    They arrive on the root logger, so a filter there drops records from the quantiser's own
+    files; the root logger's level is left alone, so other threads' logs still get through.
+    """
     root = logging.getLogger()
-    level = root.level
-    root.setLevel(max(level, logging.WARNING))
+    chatter = _QuantiserChatter()
+    root.addFilter(chatter)
     try:
         yield
     finally:
-        root.setLevel(level)
+        root.removeFilter(chatter)
 
 
 def supports(model) -> bool:
@@ -132,7 +146,7 @@ def export_int8(model, target: Path, *, per_channel: bool = True, op_types: tupl
         export_fp32(model, fp32)
         partial = Path(work) / "model.int8.onnx"
         log.info("quantising %s to int8 (%s, per_channel=%s)", fp32.name, ",".join(op_types), per_channel)
-        with _quiet_root_logger():
+        with quiet_quantiser():
             quantize_dynamic(
                 str(fp32),
                 str(partial),

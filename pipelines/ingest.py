@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import hmac
+import io
 import json
 import logging
 import re

@@ -5,8 +5,9 @@
 1. ``load_inputs`` reads the store: every comment with a vector for the embedder's fingerprint,
    and the current run's topics (for lineage).
 2. ``compute_topics`` is pure computation on those arrays (``TopicInputs`` in, ``TopicComputation``
-   out, both picklable): it fits ``models.topics.TopicModel``, matches its topics to the previous
-   run's (``models.lineage``) and saves the model under ``data/artifacts/run-<id>/`` atomically.
+   out, both picklable): it fits ``models.topics.TopicModel`` and matches its topics to the
+   previous run's (``models.lineage``). The fitted model is not saved: everything later steps
+   read (topics, centroids, keywords, assignments) is in the store.
 3. One short transaction writes topics, lineage and one assignment per comment, and marks the
    run 'done'. Any failure, Ctrl-C included, marks the run 'failed' with the reason instead, and
    the previous run stays current.
@@ -17,11 +18,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -58,7 +57,6 @@ class TopicRunReport:
     split: int
     merged: int
     new: int
-    artifact_path: str
     seconds: float
     stage_seconds: dict[str, float] = field(default_factory=dict)
 
@@ -117,10 +115,6 @@ def topic_model(settings: Settings, word_encoder: WordEncoder | None = None) -> 
     )
 
 
-def artifact_dir(settings: Settings, run_id: int) -> Path:
-    return settings.resolve(settings.topics.artifacts_dir) / f"run-{run_id}"
-
-
 def load_inputs(store: Store, embedding_fingerprint: str) -> TopicInputs:
     """Comments that have a vector for ``embedding_fingerprint``, and the current run's topics."""
     ids, vectors = store_embeddings.comment_vectors(store, embedding_fingerprint)
@@ -148,10 +142,8 @@ def load_inputs(store: Store, embedding_fingerprint: str) -> TopicInputs:
     )
 
 
-def compute_topics(
-    inputs: TopicInputs, settings: Settings, save_to: Path | None = None, word_encoder: WordEncoder | None = None
-) -> TopicComputation:
-    """Fit topics, match them to the previous run, and save the model to ``save_to`` if given.
+def compute_topics(inputs: TopicInputs, settings: Settings, word_encoder: WordEncoder | None = None) -> TopicComputation:
+    """Fit topics and match them to the previous run.
 
     Reads and writes no store, so it can run in another process. Without ``word_encoder`` and with
     a representation that needs one, the configured embedder is loaded here.
@@ -168,10 +160,6 @@ def compute_topics(
         min_score=settings.topics.lineage_min_score, centroid_weight=settings.topics.lineage_centroid_weight,
     )
     stages = {**model.stage_seconds_, "lineage": time.perf_counter() - clock}
-    if save_to is not None:
-        clock = time.perf_counter()
-        model.save(save_to)
-        stages["save"] = time.perf_counter() - clock
     topics = [
         {
             "topic_index": t.index,
@@ -206,22 +194,20 @@ def run_topics(settings: Settings, store: Store, embedder=None, *, executor: Exe
     embed_comments(settings, store, embedder)
     params = {"topics": settings.topics.model_dump(mode="json"), "embedding_fingerprint": embedder.fingerprint}
     run_id = store_topics.start_run(store, params)
-    save_to = artifact_dir(settings, run_id)
     try:
         clock = time.perf_counter()
         inputs = load_inputs(store, embedder.fingerprint)
         load_seconds = time.perf_counter() - clock
         log.info("topic run %d: %d comments with %s vectors", run_id, len(inputs.comment_ids), embedder.fingerprint)
         if executor is None:
-            result = compute_topics(inputs, settings, save_to, word_encoder=embedder)
+            result = compute_topics(inputs, settings, word_encoder=embedder)
         else:
-            result = executor.submit(compute_topics, inputs, settings, save_to).result()
+            result = executor.submit(compute_topics, inputs, settings).result()
         clock = time.perf_counter()
-        report = _write(store, run_id, settings, inputs, result, save_to, embedder)
+        report = _write(store, run_id, settings, inputs, result, embedder)
         report.stage_seconds = {"load": load_seconds, **result.stage_seconds, "write": time.perf_counter() - clock}
     except BaseException as exc:
         store_topics.fail_run(store, run_id, f"{type(exc).__name__}: {exc}")
-        shutil.rmtree(save_to, ignore_errors=True)
         log.error("topic run %d failed: %s: %s", run_id, type(exc).__name__, exc)
         raise
     report.seconds = round(time.perf_counter() - started, 3)
@@ -232,7 +218,7 @@ def run_topics(settings: Settings, store: Store, embedder=None, *, executor: Exe
 
 
 def _write(store: Store, run_id: int, settings: Settings, inputs: TopicInputs, result: TopicComputation,
-           save_to: Path, embedder) -> TopicRunReport:
+           embedder) -> TopicRunReport:
     """Give topics their stable keys from the lineage and store everything, analysts' corrections
     re-applied, in one transaction."""
     fresh = iter(store_topics.new_topic_keys(store, sum(link.inherits is None for link in result.lineage)))
@@ -266,7 +252,6 @@ def _write(store: Store, run_id: int, settings: Settings, inputs: TopicInputs, r
         "max_comment_id": int(inputs.comment_ids.max()),
         "n_comments": len(inputs.comment_ids), "n_fitted": result.fitted, "n_topics": len(rows),
         "n_unassigned": unassigned, **result.quality,
-        "artifact_path": str(save_to),
     }, topics=rows, lineage=lineage, assignments=assignments,
         correct=lambda cur: apply_corrections(cur, store, run_id, inputs.embedding_fingerprint, embedder))
     relations = [link.relation for link in result.lineage]
@@ -275,5 +260,5 @@ def _write(store: Store, run_id: int, settings: Settings, inputs: TopicInputs, r
         unassigned=unassigned, outlier_share=result.quality["outlier_share"],
         raw_outlier_share=result.quality["raw_outlier_share"], topic_diversity=result.quality["topic_diversity"],
         npmi=result.quality["npmi"], matched=relations.count("match"), split=relations.count("split"),
-        merged=relations.count("merge"), new=relations.count("new"), artifact_path=str(save_to), seconds=0.0,
+        merged=relations.count("merge"), new=relations.count("new"), seconds=0.0,
     )

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from pipelines.alerts import Alert, apply_cooldowns, detect_alerts, find_alerts, find_unassigned_growth
+from pipelines.demo_data import write_demo_data
 from pipelines.forecast import SeriesTask, forecast_topics, forecaster_config, run_tasks
 from config import AlertSettings, Settings
 from store import Store
@@ -163,8 +164,7 @@ def test_forecast_and_detect_through_the_store_find_the_planted_patterns_once(se
 
 
 def test_on_the_demo_data_the_planted_emerging_fading_and_surge_are_found(tmp_path) -> None:
-    demo_data = pytest.importorskip("pipelines.demo_data", reason="the demo data generator is not there yet")
-    truth = demo_data.write_demo_data(tmp_path / "demo", seed=7, n_comments=24000)
+    truth = write_demo_data(tmp_path / "demo", seed=7, n_comments=24000)
     volumes = demo_daily_volumes(truth.files)
     # Replay nightly runs over the whole period: every day is judged on the data up to it, and the
     # surge against the forecasts that the runs three days after it and on the last day made.

@@ -97,3 +97,24 @@ def test_default_batch_size_grows_with_gpu_memory(monkeypatch: pytest.MonkeyPatc
         monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index, device=device: device)
         assert default_batch_size("cuda:0") == expected
     assert default_batch_size("cpu") == 32
+
+
+def test_quantiser_chatter_is_held_back_without_raising_the_root_level(caplog: pytest.LogCaptureFixture) -> None:
+    """Only the quantiser's own INFO lines are dropped; the root level, and everyone else's INFO, stay."""
+    import logging
+    import os
+
+    from models.embedding_onnx import quiet_quantiser
+
+    root = logging.getLogger()
+    quantiser_file = os.path.join("site-packages", "onnxruntime", "quantization", "onnx_quantizer.py")
+    caplog.set_level(logging.INFO)
+    level = root.level
+    with quiet_quantiser():
+        assert root.level == level
+        root.handle(root.makeRecord("root", logging.INFO, quantiser_file, 1, "per-tensor chatter", (), None))
+        root.handle(root.makeRecord("root", logging.WARNING, quantiser_file, 1, "quantiser warning", (), None))
+        logging.getLogger("another.thread").info("still heard")
+    root.handle(root.makeRecord("root", logging.INFO, quantiser_file, 1, "after the quantiser", (), None))
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages == ["quantiser warning", "still heard", "after the quantiser"]

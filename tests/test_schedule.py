@@ -198,7 +198,6 @@ def test_standalone_scheduler_stops_clearly_while_the_service_holds_the_store(
 
 
 def test_cli_runs_one_job_and_lists_the_history(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    pytest.importorskip("pipelines.ingest", reason="ingest_inbox needs pipelines.ingest")
     from service.cli import app
 
     monkeypatch.setenv("TOPICPULSE_DATA_DIR", str(settings.data_dir))
@@ -220,7 +219,6 @@ def test_cli_runs_one_job_and_lists_the_history(settings: Settings, monkeypatch:
 def test_standalone_scheduler_runs_due_jobs_and_stops_on_sigterm(settings: Settings) -> None:
     """`topicpulse scheduler` in its own process: the current minute's ingest slot never ran, so
     it runs at start; SIGTERM lets it finish and exit cleanly."""
-    pytest.importorskip("pipelines.ingest", reason="ingest_inbox needs pipelines.ingest")
     inbox = settings.resolve(settings.schedule.watch_dir)
     inbox.mkdir(parents=True)
     (inbox / "a.csv").write_text("text,created_at\nđường ngập nước,2026-03-01 10:00\n", encoding="utf-8")

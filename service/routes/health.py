@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from huggingface_hub import try_to_load_from_cache
 
-from models.e5_convert import E5PackageError, package_model_file
 from config import Settings
+from models.e5_convert import E5PackageError, package_model_file
+from models.embedding import is_model_folder, local_model_folder
 from service.deps import MetricsDep, SettingsDep, StoreDep
 from service.schemas import HealthPublic, ReadyCheck, ReadyPublic
 
@@ -56,13 +55,13 @@ def _model_check(settings: Settings) -> ReadyCheck:
         except E5PackageError as exc:
             return ReadyCheck(ok=False, detail=str(exc))
         return ReadyCheck(ok=True, detail=f"default model from {package_file.name} (converted on first use)")
-    path = Path(model)
-    if path.is_dir():
-        if (path / "config.json").is_file() or (path / "modules.json").is_file():
+    path = local_model_folder(model)
+    if path is not None:
+        if not path.is_dir():
+            return ReadyCheck(ok=False, detail=f"model folder {path} does not exist")
+        if is_model_folder(path):
             return ReadyCheck(ok=True, detail=f"model folder {path}")
         return ReadyCheck(ok=False, detail=f"{path} holds no model (no config.json or modules.json)")
-    if path.is_absolute() or model.startswith("."):
-        return ReadyCheck(ok=False, detail=f"model folder {path} does not exist")
     try:
         cached = isinstance(try_to_load_from_cache(model, "config.json"), str)  # a path: the file is cached
     except ValueError:  # not a valid hub id either
