@@ -8,8 +8,8 @@ model or database.
 
 Each model's parameters are declared once, here, as a ``Section`` of the settings, and that
 section *is* the model's parameter object: the model class takes it whole
-(``SomeModel(settings.some_model)``), reads its fields by name, saves ``params.values()`` with an
-artifact and rebuilds it with ``SomeSettings.model_validate(saved)``. A new parameter is one field
+(``SomeModel(settings.some_model)``), reads its fields by name, records ``params.values()`` with
+its run and rebuilds it with ``SomeSettings.model_validate(recorded)``. A new parameter is one field
 with its default, bounds and description; nothing repeats the list (no keyword-by-keyword
 constructor, no ``config()`` dict written out again). A section may hold fields only the pipeline
 uses (batch sizes, lineage thresholds); the model ignores them.
