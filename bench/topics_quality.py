@@ -1,43 +1,53 @@
-"""Topic quality on labelled public data: TopicPulse's TopicModel vs plain BERTopic, same embeddings.
+"""Topic quality on labelled data: TopicPulse's TopicModel before/after, and plain BERTopic, same embeddings.
 
-Datasets (read from the shared evaluation folder, never copied): UIT-VSFC test split (3,166
-Vietnamese student-feedback sentences, 4 topic labels) and BBC News (2,225 English articles,
-5 labels). Both models get the same vectors from the project's embedder (``load_embedder``: the
-offline multilingual e5 default unless TOPICPULSE_EMBEDDING__MODEL says otherwise); vectors are
-cached under data/bench/ so a second run skips embedding.
+Datasets (read where they are, never copied): the demo store (``topicpulse demo``; 12 planted
+themes, each with English and unaccented Vietnamese comments; NMI/ARI over the planted-theme
+comments, short/spam rows left out), the UIT-VSFC test split (3,166 student-feedback sentences,
+4 topic labels), BBC News (2,225 English articles, 5 labels), the dated Dân Trí headlines (3,850,
+8 sections), and the *twin* set: UIT-VSFC's test split plus a copy of every other sentence with
+its diacritics stripped; "twins" is the share of stripped copies whose topic equals their
+accented original's. Vectors come from the project's embedder (``load_embedder``) and are cached
+under data/bench/ (the demo's come from the store's own cache).
 
-- TopicPulse: ``pipelines.topics.topic_model(Settings())`` with its word encoder, i.e. the
-  production defaults (segmented vocabulary, scaled UMAP/HDBSCAN, c-TF-IDF keywords, adaptive
-  outlier reduction), and the same with MaximalMarginalRelevance keywords (representation=mmr).
-- Plain BERTopic: ``BERTopic(embedding_model=<the same embedder>)`` and nothing else, fitted on
-  the raw texts with the precomputed vectors (its UMAP has no seed, so it varies run to run).
+- "before": ``topics.restore_diacritics=false`` (no restoration), i.e. the fit as it was before
+  issue #10; "after": the defaults. Each is
+  ``pipelines.topics.topic_model(Settings(topics=...))`` with the embedder as word encoder.
+- Plain BERTopic: ``BERTopic(embedding_model=<the same embedder>)`` (unseeded UMAP), ``--repeats`` times.
 
-Figures: NMI and ARI against the labels (outliers count as one more cluster), number of topics,
-outlier share, NPMI of the top-10 keywords (document co-occurrence on the segmented corpus,
-``models.topic_quality``; the same reference for both models) and topic diversity (top-10).
+Figures: NMI and ARI against the labels (outliers count as one more cluster), topics, outlier
+share, NPMI of the top-10 keywords (``models.topic_quality``) and topic diversity (top-10). For the
+demo also: topics holding English comments with no Vietnamese majority ("en-only") and the
+fake-milk topic (share of fake-milk comments in the topic most of them land in, and its purity).
 
-    python bench/topics_quality.py [--datasets uit-vsfc bbc-news] [--repeats 1]
+    python bench/topics_quality.py [--datasets demo uit-vsfc bbc-news dantri twins] [--repeats 0]
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import logging
 import os
 import platform
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
+from models.diacritics import analysis_texts
 from models.segment import segment_all
+from models.text import fold_diacritics
 from models.topic_quality import npmi_coherence, topic_diversity
 from pipelines.embed import load_embedder
 from config import Settings
 from pipelines.topics import topic_model
 
 SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+DEMO_STORE = Path(os.environ.get("TOPICPULSE_BENCH_DEMO_STORE", "data/topicpulse.duckdb"))
+BEFORE = {"restore_diacritics": False}
 log = logging.getLogger("bench.topics_quality")
 
 
@@ -45,6 +55,13 @@ def load_uit_vsfc(folder: Path) -> tuple[list[str], np.ndarray]:
     texts = (folder / "test" / "sents.txt").read_text(encoding="utf-8").splitlines()
     labels = np.array([int(x) for x in (folder / "test" / "topics.txt").read_text(encoding="utf-8").split()])
     return texts, labels
+
+
+def load_twins(folder: Path) -> tuple[list[str], np.ndarray]:
+    """UIT-VSFC test plus a diacritic-free copy of every other sentence, appended in order."""
+    texts, labels = load_uit_vsfc(folder)
+    twins = list(range(1, len(texts), 2))
+    return texts + [fold_diacritics(texts[i]) for i in twins], np.concatenate([labels, labels[twins]])
 
 
 def load_bbc(folder: Path) -> tuple[list[str], np.ndarray]:
@@ -62,10 +79,41 @@ def load_bbc(folder: Path) -> tuple[list[str], np.ndarray]:
     return texts, np.array(labels)
 
 
-DATASETS = {"uit-vsfc": load_uit_vsfc, "bbc-news": load_bbc}
+def load_dantri(folder: Path) -> tuple[list[str], np.ndarray]:
+    """Headlines of the dated articles (the undated rows are section pages), labelled by section."""
+    with (folder / "dantri_html_categories_vi.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [row for row in csv.DictReader(handle) if row["published_at"] and row["title"]]
+    sections = sorted({row["category.primary"] for row in rows})
+    return [row["title"] for row in rows], np.array([sections.index(row["category.primary"]) for row in rows])
 
 
-def embeddings_for(name: str, texts: list[str], embedder) -> np.ndarray:
+SHARED = {"uit-vsfc": ("uit-vsfc", load_uit_vsfc), "bbc-news": ("bbc-news", load_bbc),
+          "dantri": ("vn-news-dantri-2025", load_dantri), "twins": ("uit-vsfc", load_twins)}
+DATASETS = ["demo", *SHARED]
+
+
+def load_demo(embedder) -> tuple[list[str], np.ndarray, np.ndarray, list[str]] | None:
+    """Texts, planted theme, cached vectors and language of the demo store's comments."""
+    import duckdb
+
+    if not DEMO_STORE.is_file():
+        return None
+    conn = duckdb.connect(str(DEMO_STORE), read_only=True)
+    try:
+        rows = conn.execute(
+            "SELECT c.text, c.lang, json_extract_string(c.meta, '$.topic_hint'), e.vector FROM comments c"
+            " JOIN embeddings_384 e ON e.text_hash = c.text_hash AND e.fingerprint = ? ORDER BY c.id",
+            [embedder.fingerprint],
+        ).fetchall()
+    finally:
+        conn.close()
+    if not rows:
+        return None
+    return ([r[0] for r in rows], np.array([r[2] or "" for r in rows]),
+            np.array([r[3] for r in rows], dtype=np.float32), [r[1] for r in rows])
+
+
+def cached_encode(name: str, texts: list[str], embedder) -> np.ndarray:
     cache = Path("data/bench") / f"{name}-{embedder.fingerprint}.npy"
     if cache.is_file():
         return np.load(cache)
@@ -77,12 +125,22 @@ def embeddings_for(name: str, texts: list[str], embedder) -> np.ndarray:
     return vectors
 
 
+def analysis_inputs(name: str, texts: list[str], vectors: np.ndarray, embedder) -> tuple[list[str], np.ndarray]:
+    """What a topic run fits on: restored texts, and their vectors, for comments typed without diacritics."""
+    restored_texts, restored = analysis_texts(texts)
+    if not restored:
+        return texts, vectors
+    vectors = np.array(vectors, dtype=np.float32)
+    vectors[restored] = cached_encode(f"{name}-restored-{len(restored)}", [restored_texts[i] for i in restored], embedder)
+    return restored_texts, vectors
+
+
 def scores(name: str, labels: np.ndarray, predicted: np.ndarray, topic_words: list[list[str]],
-           reference: list[str], seconds: float) -> dict:
+           reference: list[str], seconds: float, scored: np.ndarray) -> dict:
     return {
         "model": name,
-        "NMI": normalized_mutual_info_score(labels, predicted),
-        "ARI": adjusted_rand_score(labels, predicted),
+        "NMI": normalized_mutual_info_score(labels[scored], predicted[scored]),
+        "ARI": adjusted_rand_score(labels[scored], predicted[scored]),
         "topics": len(topic_words),
         "outliers": float(np.mean(predicted == -1)),
         "NPMI": npmi_coherence(topic_words, reference),
@@ -91,15 +149,19 @@ def scores(name: str, labels: np.ndarray, predicted: np.ndarray, topic_words: li
     }
 
 
-def run_topicpulse(texts, vectors, labels, reference, embedder, **topics: object) -> dict:
+def run_topicpulse(name, texts, vectors, labels, reference, embedder, scored, topics: dict) -> tuple[dict, np.ndarray]:
+    settings = Settings(topics=topics)
+    if settings.topics.restore_diacritics:
+        texts, vectors = analysis_inputs(name, texts, vectors, embedder)
     clock = time.perf_counter()
-    model = topic_model(Settings(topics=topics), word_encoder=embedder).fit(texts, vectors)
+    model = topic_model(settings, word_encoder=embedder).fit(texts, vectors)
     seconds = time.perf_counter() - clock
-    name = "TopicPulse" + "".join(f" {k}={v}" for k, v in topics.items())
-    return scores(name, labels, model.labels_, [t.words() for t in model.topics_], reference, seconds)
+    label = "TopicPulse before" if topics == BEFORE else "TopicPulse" + "".join(f" {k}={v}" for k, v in topics.items())
+    row = scores(label, labels, model.labels_, [t.words() for t in model.topics_], reference, seconds, scored)
+    return row, model.labels_
 
 
-def run_plain_bertopic(texts, vectors, labels, reference, embedder) -> dict:
+def run_plain_bertopic(texts, vectors, labels, reference, embedder, scored) -> tuple[dict, np.ndarray]:
     from bertopic import BERTopic
     from bertopic.backend import BaseEmbedder
 
@@ -112,41 +174,79 @@ def run_plain_bertopic(texts, vectors, labels, reference, embedder) -> dict:
     predicted, _ = model.fit_transform(texts, embeddings=vectors)
     seconds = time.perf_counter() - clock
     words = [[w for w, _ in model.get_topic(t)] for t in sorted(set(predicted) - {-1})]
-    return scores("plain BERTopic", labels, np.asarray(predicted), words, reference, seconds)
+    predicted = np.asarray(predicted)
+    return scores("plain BERTopic", labels, predicted, words, reference, seconds, scored), predicted
+
+
+def demo_notes(labels: np.ndarray, predicted: np.ndarray, languages: list[str]) -> str:
+    """English-only topics and the fake-milk topic: what the demo must show."""
+    english = np.array([lang == "en" for lang in languages])
+    en_only = sum(1 for t in set(predicted.tolist()) - {-1} if english[predicted == t].mean() > 0.5)
+    milk = predicted[labels == "fake_milk"]
+    topic, held = Counter(milk.tolist()).most_common(1)[0]
+    purity = float(np.mean(labels[predicted == topic] == "fake_milk")) if topic != -1 else 0.0
+    return f"en-only topics {en_only}; fake-milk topic {topic}: {held / len(milk):.0%} of fake-milk comments, purity {purity:.0%}"
+
+
+def twin_agreement(predicted: np.ndarray, n_original: int) -> float:
+    twins = np.arange(1, n_original, 2)
+    return float(np.mean(predicted[n_original:] == predicted[twins]))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
     parser.add_argument("--repeats", type=int, default=1, help="Plain BERTopic runs (unseeded) per dataset.")
+    parser.add_argument("--skip-before", action="store_true", help="Only the current defaults.")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("numba", "BERTopic", "sentence_transformers", "root"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
     embedder = load_embedder(Settings())
-    rows = []
+    rows, notes = [], []
     for name in args.datasets:
-        folder = SHARED_DATA / name
-        if not folder.exists():
-            print(f"skipped {name}: {folder} is absent (set TOPICPULSE_SHARED_DATA to the shared/data folder)")
-            continue
-        texts, labels = DATASETS[name](folder)
-        vectors = embeddings_for(name, texts, embedder)
+        languages: list[str] = []
+        if name == "demo":
+            demo = load_demo(embedder)
+            if demo is None:
+                print(f"skipped demo: no {DEMO_STORE} with {embedder.fingerprint} vectors (run `topicpulse demo`)")
+                continue
+            texts, labels, vectors, languages = demo
+            scored = ~np.isin(labels, ["short", "spam", ""])
+        else:
+            folder_name, loader = SHARED[name]
+            folder = SHARED_DATA / folder_name
+            if not folder.exists():
+                print(f"skipped {name}: {folder} is absent (set TOPICPULSE_SHARED_DATA to the shared/data folder)")
+                continue
+            texts, labels = loader(folder)
+            vectors = cached_encode(name, texts, embedder)
+            scored = np.ones(len(texts), dtype=bool)
         reference = segment_all(texts)
-        rows.append((name, run_topicpulse(texts, vectors, labels, reference, embedder)))
-        rows.append((name, run_topicpulse(texts, vectors, labels, reference, embedder, representation="mmr")))
+        variants = ([] if args.skip_before else [BEFORE]) + [{}]
+        for topics in variants:
+            row, predicted = run_topicpulse(name, texts, vectors, labels, reference, embedder, scored, topics)
+            rows.append((name, row))
+            if name == "demo":
+                notes.append(f"demo, {row['model']}: {demo_notes(labels, predicted, languages)}")
+            if name == "twins":
+                notes.append(f"twins, {row['model']}: {twin_agreement(predicted, len(load_uit_vsfc(SHARED_DATA / 'uit-vsfc')[0])):.1%} "
+                             "of stripped copies share their accented twin's topic")
         for _ in range(args.repeats):
-            rows.append((name, run_plain_bertopic(texts, vectors, labels, reference, embedder)))
+            rows.append((name, run_plain_bertopic(texts, vectors, labels, reference, embedder, scored)[0]))
         log.info("%s done", name)
 
-    print(f"embeddings: {embedder.fingerprint} (dim {embedder.dim}), the same vectors for both models")
+    print(f"embeddings: {embedder.fingerprint} (dim {embedder.dim}), the same vectors for every model")
     print("| dataset | model | NMI | ARI | topics | outlier share | NPMI | diversity | fit s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name, r in rows:
         print(f"| {name} | {r['model']} | {r['NMI']:.3f} | {r['ARI']:.3f} | {r['topics']} | {r['outliers']:.1%} "
               f"| {r['NPMI']:.3f} | {r['diversity']:.3f} | {r['seconds']:.0f} |")
-    print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, shared with other engineers' jobs")
+    for note in notes:
+        print(f"- {note}")
+    print(f"machine: {platform.machine()}, {len(os.sched_getaffinity(0))} cores, shared with other engineers' jobs; "
+          f"load average {open('/proc/loadavg').read().split()[:3]}")
 
 
 if __name__ == "__main__":

@@ -90,6 +90,9 @@ class TopicSettings(Section):
 
     sample_size: int = Field(100_000, ge=10, description="Fit on at most this many comments; the rest get the nearest topic.")
     random_state: int = 42
+    restore_diacritics: bool = Field(
+        True, description="Fit Vietnamese typed without diacritics on its restored spelling (models.diacritics)."
+    )
     n_neighbors: int | None = Field(None, gt=1, description="UMAP neighbours; None: clamp(sqrt(n)/6, 15, 50).")
     n_components: int = Field(5, gt=1)
     min_cluster_size: int | None = Field(None, gt=1, description="HDBSCAN; None: max(5, sqrt(n)/2).")

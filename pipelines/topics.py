@@ -27,7 +27,9 @@ import numpy as np
 import pandas as pd
 
 from config.errors import TopicPulseError
+from models.diacritics import analysis_texts
 from models.lineage import LineageLink, match_topics
+from models.text import text_hash
 from models.topics import OUTLIER, TopicModel, WordEncoder
 from pipelines.corrections import apply_corrections
 from config import Settings
@@ -142,6 +144,28 @@ def load_inputs(store: Store, embedding_fingerprint: str) -> TopicInputs:
     )
 
 
+def restore_diacritics(inputs: TopicInputs, store: Store, embedder) -> int:
+    """Fit on the restored text and its vector for comments typed without diacritics; returns how many.
+
+    Analysis only: the store keeps what people wrote. The restored texts' vectors go through the
+    embedding cache under their own hash, so a re-fit embeds only new restorations.
+    """
+    texts, restored = analysis_texts(inputs.texts)
+    if not restored:
+        return 0
+    hashes = [text_hash(texts[i]) for i in restored]
+    cached = store_embeddings.vectors_for_hashes(store, inputs.embedding_fingerprint, hashes)
+    missing = sorted({h: texts[i] for h, i in zip(hashes, restored) if h not in cached}.items())
+    if missing:
+        vectors = embedder.encode([text for _, text in missing], show_progress=False)
+        store_embeddings.put_vectors(store, inputs.embedding_fingerprint, [h for h, _ in missing], vectors)
+        cached.update(zip((h for h, _ in missing), vectors))
+    embeddings = np.array(inputs.embeddings, dtype=np.float32)
+    embeddings[restored] = np.stack([cached[h] for h in hashes])
+    inputs.texts, inputs.embeddings = texts, embeddings
+    return len(restored)
+
+
 def compute_topics(inputs: TopicInputs, settings: Settings, word_encoder: WordEncoder | None = None) -> TopicComputation:
     """Fit topics and match them to the previous run.
 
@@ -197,8 +221,10 @@ def run_topics(settings: Settings, store: Store, embedder=None, *, executor: Exe
     try:
         clock = time.perf_counter()
         inputs = load_inputs(store, embedder.fingerprint)
+        restored = restore_diacritics(inputs, store, embedder) if settings.topics.restore_diacritics else 0
         load_seconds = time.perf_counter() - clock
-        log.info("topic run %d: %d comments with %s vectors", run_id, len(inputs.comment_ids), embedder.fingerprint)
+        log.info("topic run %d: %d comments with %s vectors, %d typed without diacritics restored",
+                 run_id, len(inputs.comment_ids), embedder.fingerprint, restored)
         if executor is None:
             result = compute_topics(inputs, settings, word_encoder=embedder)
         else:

@@ -160,6 +160,29 @@ def comment_vectors(
     finally:
         cur.close()
     ids = result.column("id").to_numpy().astype(np.int64, copy=False)
-    vectors = result.column("vector").combine_chunks()
+    return ids, _matrix(result.column("vector"), dim)
+
+
+def vectors_for_hashes(store: Store, fingerprint: str, text_hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """The cached vectors of these text hashes (any text, not only stored comments'), by hash."""
+    dim = model_dim(store, fingerprint)
+    if dim is None or not len(text_hashes):
+        return {}
+    cur = store.cursor()
+    try:
+        cur.register("wanted_hashes", pa.table({"text_hash": pa.array(list(text_hashes), pa.string())}))
+        result = cur.sql(
+            f"SELECT e.text_hash, e.vector FROM {vectors_table(dim)} e"
+            " WHERE e.fingerprint = ? AND e.text_hash IN (SELECT text_hash FROM wanted_hashes)",
+            params=[fingerprint],
+        ).to_arrow_table()
+    finally:
+        cur.close()
+    return dict(zip(result.column("text_hash").to_pylist(), _matrix(result.column("vector"), dim)))
+
+
+def _matrix(column: pa.ChunkedArray, dim: int) -> np.ndarray:
+    """A fixed-size-list vector column as a float32 (rows, dim) array."""
+    vectors = column.combine_chunks()
     flat = vectors.flatten().to_numpy(zero_copy_only=False) if len(vectors) else np.empty(0, np.float32)
-    return ids, flat.astype(np.float32, copy=False).reshape(len(ids), dim)
+    return flat.astype(np.float32, copy=False).reshape(len(vectors), dim)
