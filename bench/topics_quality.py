@@ -128,10 +128,14 @@ def cached_encode(name: str, texts: list[str], embedder) -> np.ndarray:
 def analysis_inputs(name: str, texts: list[str], vectors: np.ndarray, embedder) -> tuple[list[str], np.ndarray]:
     """What a topic run fits on: restored texts, and their vectors, for comments typed without diacritics."""
     restored_texts, restored = analysis_texts(texts)
-    if not restored:
-        return texts, vectors
     vectors = np.array(vectors, dtype=np.float32)
-    vectors[restored] = cached_encode(f"{name}-restored-{len(restored)}", [restored_texts[i] for i in restored], embedder)
+    # As the store's embedding cache does: a restored text equal to a text of the corpus has its vector.
+    row_of = {text: row for row, text in enumerate(texts)}
+    known = [i for i in restored if restored_texts[i] in row_of]
+    vectors[known] = vectors[[row_of[restored_texts[i]] for i in known]]
+    new = [i for i in restored if restored_texts[i] not in row_of]
+    if new:
+        vectors[new] = cached_encode(f"{name}-restored-{len(new)}", [restored_texts[i] for i in new], embedder)
     return restored_texts, vectors
 
 
