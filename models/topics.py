@@ -38,6 +38,7 @@ import numpy as np
 
 from config.errors import TopicPulseError
 from models.segment import corpus_vectorizer, keyword_terms, segment_all, tokens
+from models.text import detect_language
 from models.topic_backend import BACKENDS, CUML, choose_backend, cuml_models
 from models.topic_quality import npmi_coherence, topic_diversity
 
@@ -487,12 +488,13 @@ class TopicModel:
         topics = []
         for row, topic_id in enumerate(topic_ids):
             keywords = [(word, float(weight)) for word, weight in model.get_topic(topic_id) or [] if word]
+            keywords = vietnamese_first(keywords[: self.top_n_words])
             members = sample[labels[sample] == topic_id]
             ranked = members[np.argsort(-similarity[members], kind="stable")]
             topics.append(Topic(
                 index=int(topic_id),
                 label=label_from_keywords([w for w, _ in keywords]),
-                keywords=keywords[: self.top_n_words],
+                keywords=keywords,
                 size=int(sizes[topic_id]),
                 representatives=_representatives(ranked, [sample_docs[p] for p in position[ranked]], self.n_representatives),
                 min_similarity=float(thresholds[row]),
@@ -595,6 +597,11 @@ def _representatives(ranked: np.ndarray, texts: list[str], n: int) -> list[int]:
         if len(full) >= n:
             break
     return (full + short)[:n]
+
+
+def vietnamese_first(keywords: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
+    """Keywords with the Vietnamese ones first, each side in its own order: a mixed topic reads in Vietnamese."""
+    return sorted(keywords, key=lambda kw: detect_language(kw[0].replace("_", " ")) != "vi")
 
 
 def label_from_keywords(keywords: Sequence[str], n_words: int = 3) -> str:

@@ -11,7 +11,7 @@ import pytest
 from models.lineage import match_topics
 from models.segment import keyword_terms, segment, segment_all, stop_words, tokens
 from models.topic_quality import npmi_coherence, topic_diversity
-from models.topics import OUTLIER, TopicModel, label_from_keywords, scaled_parameters
+from models.topics import OUTLIER, TopicModel, label_from_keywords, scaled_parameters, vietnamese_first
 from tests.topics_corpus import vietnamese_corpus
 
 
@@ -150,6 +150,11 @@ def test_scaled_parameters_grow_with_the_corpus() -> None:
 
 def test_labels_skip_keywords_that_repeat_a_word() -> None:
     assert label_from_keywords(["đất_đai", "đất_đai quy_hoạch", "bồi_thường", "sổ_đỏ"]) == "đất đai, bồi thường, sổ đỏ"
+
+
+def test_mixed_topic_keywords_read_vietnamese_first() -> None:
+    keywords = [("fees", 0.9), ("học_phí", 0.8), ("school", 0.7), ("tăng", 0.6), ("hoc_phi", 0.5)]
+    assert [w for w, _ in vietnamese_first(keywords)] == ["học_phí", "tăng", "hoc_phi", "fees", "school"]
 
 
 def test_npmi_and_diversity_on_known_counts() -> None:
