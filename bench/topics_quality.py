@@ -9,8 +9,8 @@ its diacritics stripped; "twins" is the share of stripped copies whose topic equ
 accented original's. Vectors come from the project's embedder (``load_embedder``) and are cached
 under data/bench/ (the demo's come from the store's own cache).
 
-- "before": ``topics.restore_diacritics=false`` (no restoration), i.e. the fit as it was before
-  issue #10; "after": the defaults. Each is
+- "before": ``topics.restore_diacritics=false`` and ``topics.merge_topics=false`` (no restoration,
+  no merge), i.e. the fit as it was before issue #10; "after": the defaults. Each is
   ``pipelines.topics.topic_model(Settings(topics=...))`` with the embedder as word encoder.
 - Plain BERTopic: ``BERTopic(embedding_model=<the same embedder>)`` (unseeded UMAP), ``--repeats`` times.
 
@@ -47,7 +47,7 @@ from pipelines.topics import topic_model
 
 SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 DEMO_STORE = Path(os.environ.get("TOPICPULSE_BENCH_DEMO_STORE", "data/topicpulse.duckdb"))
-BEFORE = {"restore_diacritics": False}
+BEFORE = {"restore_diacritics": False, "merge_topics": False}
 log = logging.getLogger("bench.topics_quality")
 
 

@@ -105,6 +105,8 @@ class TopicSettings(Section):
     min_df: int | None = Field(None, gt=0, description="Comments a keyword must be in; None: max(2, n/5000).")
     max_df: float = Field(0.5, gt=0, le=1, description="Share of comments above which a word is no keyword.")
     n_representatives: int = Field(5, gt=0, description="Example comments kept per topic.")
+    merge_topics: bool = Field(True, description="Merge topics on one subject, across languages (models.topic_merge).")
+    merge_similarity: float = Field(0.3, gt=0, le=1, description="Language-centred centroid cosine at which topics merge.")
     outlier_strategy: str = Field("embeddings", description="BERTopic reduce_outliers strategy: embeddings, c-tf-idf or none.")
     outlier_threshold: float | None = Field(
         None, description="Similarity an outlier needs to join its nearest topic; None: for 'embeddings', "

@@ -40,6 +40,7 @@ from config.errors import TopicPulseError
 from models.segment import corpus_vectorizer, keyword_terms, segment_all, tokens
 from models.text import detect_language
 from models.topic_backend import BACKENDS, CUML, choose_backend, cuml_models
+from models.topic_merge import merge_groups, merged_labels
 from models.topic_quality import npmi_coherence, topic_diversity
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,9 @@ class TopicModel:
             (0 turns the rule off). c-TF-IDF alone ranks a word seen in 3 of a topic's 300 short
             comments high when it is rare elsewhere; such a word describes almost none of the
             topic. A topic may then show fewer than ``top_n_words`` keywords.
+        merge_topics, merge_similarity: merge topics whose language-centred centroids have an
+            average cosine of at least ``merge_similarity`` (``models.topic_merge``), so that
+            HDBSCAN's sub-subjects and a subject's English comments join one topic.
         outlier_strategy: "embeddings", "c-tf-idf" or "none".
         outlier_threshold: minimum similarity for ``reduce_outliers`` to move an outlier. None
             (default) adapts like ``assign_threshold``: for "embeddings", the 5th percentile of the
@@ -152,6 +156,8 @@ class TopicModel:
         reduce_frequent_words: bool = False,
         mmr_diversity: float = 0.3,
         min_topic_share: float = 0.05,
+        merge_topics: bool = True,
+        merge_similarity: float = 0.3,
         outlier_strategy: str = "embeddings",
         outlier_threshold: float | None = None,
         assign_threshold: float | None = None,
@@ -168,6 +174,8 @@ class TopicModel:
             raise ValueError(f"outlier_strategy must be one of {OUTLIER_STRATEGIES}, got {outlier_strategy!r}")
         if not 0 <= mmr_diversity <= 1:
             raise ValueError(f"mmr_diversity must be in [0, 1], got {mmr_diversity}")
+        if not 0 < merge_similarity <= 1:
+            raise ValueError(f"merge_similarity must be in (0, 1], got {merge_similarity}")
         if not 0 <= min_topic_share < 1:
             raise ValueError(f"min_topic_share must be in [0, 1), got {min_topic_share}")
         if cluster_backend not in BACKENDS:
@@ -185,6 +193,8 @@ class TopicModel:
         self.reduce_frequent_words = reduce_frequent_words
         self.mmr_diversity = mmr_diversity
         self.min_topic_share = min_topic_share
+        self.merge_topics = merge_topics
+        self.merge_similarity = merge_similarity
         self.outlier_strategy = outlier_strategy
         self.outlier_threshold = outlier_threshold
         self.assign_threshold = assign_threshold
@@ -231,8 +241,14 @@ class TopicModel:
         clustered = labels != OUTLIER
         raw_outliers = float(np.mean(~clustered))
         stages["cluster"] = time.perf_counter() - clock
+        params["clusters"] = len(set(labels.tolist()) - {OUTLIER})
         log.info("clustered %d comments into %d topics, %.1f%% outliers",
-                 len(sample), len(set(labels.tolist()) - {OUTLIER}), 100 * raw_outliers)
+                 len(sample), params["clusters"], 100 * raw_outliers)
+
+        clock = time.perf_counter()
+        if self.merge_topics:
+            labels = self._merge(model, labels, [docs[i] for i in sample], sample_docs, sample_vectors, vectorizer)
+        stages["merge"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
         params["outlier_threshold"] = outlier_threshold = self._outlier_threshold(sample_vectors, labels)
@@ -285,6 +301,23 @@ class TopicModel:
         self.labels_, self.similarity_, self.sample_ = all_labels, similarity, sample
         self.params_, self.stage_seconds_, self.model_ = params, stages, model
         return self
+
+    def _merge(self, model, labels, texts, sample_docs, sample_vectors, vectorizer) -> np.ndarray:
+        """Labels after merging topics on one subject (``models.topic_merge``); BERTopic follows."""
+        groups = merge_groups(sample_vectors, texts, labels, self.merge_similarity)
+        if len(set(groups.values())) == len(groups):
+            return labels
+        merged = merged_labels(labels, groups)
+        log.info("merged %d topics into %d (centred centroid cosine >= %.2f)",
+                 len(groups), len(set(groups.values())), self.merge_similarity)
+        model.update_topics(
+            sample_docs, topics=merged.tolist(), top_n_words=self.top_n_words, vectorizer_model=vectorizer,
+            ctfidf_model=_ctfidf(self.reduce_frequent_words), representation_model=self._representation_model(),
+        )
+        # reduce_outliers("embeddings") compares outliers with these: the merged topics' centroids.
+        topic_ids = sorted(set(merged.tolist()) - {OUTLIER})
+        self._set_topic_embeddings(model, sample_vectors, merged, _centroids(sample_vectors, merged, topic_ids))
+        return merged
 
     def transform(self, embeddings: np.ndarray, *, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Topic index (-1 below ``threshold``) and cosine to that centroid for new comment vectors."""
@@ -365,7 +398,7 @@ class TopicModel:
     def _settings(self) -> dict[str, Any]:
         names = ("n_neighbors", "n_components", "min_cluster_size", "min_samples", "random_state",
                  "sample_size", "top_n_words", "representation", "reduce_frequent_words", "mmr_diversity",
-                 "min_topic_share", "outlier_strategy",
+                 "min_topic_share", "merge_topics", "merge_similarity", "outlier_strategy",
                  "outlier_threshold", "assign_threshold", "min_df", "max_df", "n_representatives", "batch_size",
                  "cluster_backend")
         return {name: getattr(self, name) for name in names}

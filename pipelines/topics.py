@@ -109,7 +109,7 @@ def topic_model(settings: Settings, word_encoder: WordEncoder | None = None) -> 
         min_samples=cfg.min_samples, random_state=cfg.random_state, sample_size=cfg.sample_size,
         top_n_words=cfg.top_n_words, representation=cfg.representation,
         reduce_frequent_words=cfg.reduce_frequent_words, mmr_diversity=cfg.mmr_diversity,
-        min_topic_share=cfg.min_topic_share,
+        min_topic_share=cfg.min_topic_share, merge_topics=cfg.merge_topics, merge_similarity=cfg.merge_similarity,
         outlier_strategy=cfg.outlier_strategy, outlier_threshold=cfg.outlier_threshold,
         assign_threshold=cfg.assign_threshold, min_df=cfg.min_df, max_df=cfg.max_df,
         n_representatives=cfg.n_representatives, batch_size=cfg.assign_batch, word_encoder=word_encoder,
