@@ -10,7 +10,7 @@ from models.diacritics import DiacriticRestorer, analysis_texts, needs_restorati
 from models.text import fold_diacritics
 from pipelines.embed import embed_comments, load_embedder
 from pipelines.ingest import ingest_records
-from pipelines.settings import Settings
+from config import Settings
 from pipelines.topics import load_inputs, restore_diacritics
 from store import Store
 from tests.conftest import shared_dataset
