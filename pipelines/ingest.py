@@ -54,6 +54,7 @@ from pipelines.ingest_read import (
 from config import Settings
 from store import Store
 from store import comments as comment_store
+from store.dates import NEWEST, OLDEST, SPAN_WORDS
 
 __all__ = ["IngestError", "IngestReport", "detect_encoding", "ingest_file", "ingest_records", "parse_timestamp"]
 
@@ -75,8 +76,6 @@ DEFAULT_SOURCE = "unknown"
 MAX_REASONS = 5
 _RAW_CHARS = 2000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_OLDEST = datetime(1990, 1, 1, tzinfo=timezone.utc)  # no online comments before; catches yyyymmdd read as epoch
-_NEWEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _YMD_SLASH = re.compile(r"(\d{4})/(\d{1,2})/(\d{1,2})(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
@@ -186,8 +185,8 @@ def parse_timestamp(value: Any, tz: ZoneInfo) -> datetime:
         raise BadRecord(f"wrong type: timestamp is {type(value).__name__}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
-    if not _OLDEST <= moment < _NEWEST:
-        raise BadRecord(f"timestamp out of range (1990–2100): {str(value)[:40]!r}")
+    if not OLDEST <= moment < NEWEST:
+        raise BadRecord(f"timestamp out of range ({SPAN_WORDS}): {str(value)[:40]!r}")
     return moment
 
 
@@ -215,7 +214,7 @@ def _from_epoch(number: float) -> datetime:
     try:
         return datetime.fromtimestamp(seconds, timezone.utc)
     except (ValueError, OverflowError, OSError):
-        raise BadRecord(f"timestamp out of range (1990–2100): {number!r}") from None
+        raise BadRecord(f"timestamp out of range ({SPAN_WORDS}): {number!r}") from None
 
 
 def _optional_text(value: Any, role: str) -> str | None:

@@ -28,6 +28,7 @@ from store import alerts as store_alerts
 from store.corrections import list_corrections
 from store import forecasts as store_forecasts
 from store import topics as store_topics
+from store.dates import FIRST_DAY, LAST_DAY, SPAN_WORDS
 
 log = logging.getLogger(__name__)
 
@@ -149,6 +150,9 @@ class TopicReport:
 
 def validate_period(start: date, end: date, *, top_n: int = 10) -> None:
     """Refuse periods the report cannot cover, naming the field (``from``/``to``/``top``) at fault."""
+    for name, day in (("from", start), ("to", end)):
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise ReportError(name, f"'{name}' ({day.isoformat()}) must be a day from {SPAN_WORDS}")
     if start >= end:
         raise ReportError("to", f"'to' ({end.isoformat()}) must be after 'from' ({start.isoformat()})")
     if (end - start).days > MAX_SPAN_DAYS:

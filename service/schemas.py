@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from service.params import Moment
+
 MAX_QUERY_CHARS = 2000
 """Longest search query or text to classify; longer ones are refused, not cut."""
 
@@ -348,8 +350,8 @@ class SearchIn(BaseModel):
     limit: int = Field(10, ge=1, le=100)
     topic_key: str | None = Field(None, max_length=20, description="Only this topic's comments.")
     source: str | None = Field(None, max_length=100)
-    start: datetime | None = None
-    end: datetime | None = None
+    start: Moment | None = Field(None, description="Only comments from this moment (RFC 3339, with offset).")
+    end: Moment | None = Field(None, description="Only comments before this moment; after start.")
 
     model_config = ConfigDict(extra="forbid")
 

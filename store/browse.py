@@ -70,6 +70,13 @@ def list_comments(
     return [dict(zip((*_PUBLIC_COLUMNS, "topic_key"), row)) for row in rows]
 
 
+def comment_span(store: Store) -> tuple[datetime | None, datetime | None]:
+    """When the first and the newest comment were posted; (None, None) for an empty store."""
+    with store.cursor() as cur:
+        first, last = cur.execute("SELECT min(created_at), max(created_at) FROM comments").fetchone()
+    return first, last
+
+
 def latest_comment_at(store: Store) -> datetime | None:
     """When the newest comment was posted; None for an empty store."""
     with store.cursor() as cur:

@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from store.dates import clamp_day
 from store.db import Store
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"  # the default of settings.ingest.timezone; callers pass theirs
@@ -404,8 +405,11 @@ def _unit(freq: str) -> str:
 
 
 def _period_start(value: dt.date | dt.datetime | str, unit: str) -> pd.Timestamp:
+    """The local day (or Monday) starting ``value``'s period, moved into the store's span of days
+    so that no bound a caller picks (year 1, year 9999) overflows a calendar or zero-fills a series."""
     day = pd.Timestamp(value)
     day = (day.tz_localize(None) if day.tzinfo else day).normalize()
+    day = pd.Timestamp(clamp_day(day.date()))
     return day - pd.Timedelta(days=day.weekday()) if unit == "week" else day
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, Query
 
 from service.deps import PageSizeDep, StoreDep, require_role
+from service.params import Day, check_order
 from service.schemas import AlertKind, AlertPublic, AlertsPublic, ErrorPublic, Severity
 from store.alerts import list_alerts
 
@@ -24,10 +24,9 @@ def get_alerts(
     limit: PageSizeDep,
     kind: AlertKind | None = None,
     severity: Severity | None = None,
-    start: Annotated[date | None, Query(description="First local day (ISO date).", examples=["2026-02-01"])] = None,
-    end: Annotated[date | None, Query(description="Day after the last day (exclusive).")] = None,
+    start: Annotated[Day | None, Query(description="First local day (ISO date).", examples=["2026-02-01"])] = None,
+    end: Annotated[Day | None, Query(description="Day after the last day (exclusive); after start.")] = None,
 ) -> AlertsPublic:
-    if start and end and end <= start:
-        raise HTTPException(422, "query.end: must be after start")
+    check_order(start, end, "query.end")
     rows = list_alerts(store, kind=kind, severity=severity, start=start, end=end, limit=limit)
     return AlertsPublic(items=[AlertPublic(**row) for row in rows])

@@ -15,6 +15,7 @@ from pipelines.ingest import IngestError, IngestReport, ingest_file, ingest_reco
 from service.deps import MetricsDep, PageSizeDep, SettingsDep, StoreDep, current_run_with_topic, require_role
 from service.metrics import ServiceMetrics
 from service.pagination import decode_cursor, encode_cursor
+from service.params import Moment, check_order
 from service.schemas import CommentPublic, CommentsIn, CommentsPublic, ErrorPublic, IngestPublic, Rejection
 from store.browse import list_comments
 
@@ -100,15 +101,14 @@ def upload_comments(
 def get_comments(
     store: StoreDep,
     limit: PageSizeDep,
-    start: Annotated[datetime | None, Query(description="From this moment (ISO 8601).")] = None,
-    end: Annotated[datetime | None, Query(description="Before this moment (exclusive).")] = None,
+    start: Annotated[Moment | None, Query(description="From this moment (RFC 3339, with offset).")] = None,
+    end: Annotated[Moment | None, Query(description="Before this moment (exclusive); after start.")] = None,
     source: Annotated[str | None, Query(max_length=100)] = None,
     topic: Annotated[str | None, Query(max_length=20, description="Only this topic's comments (current run).")] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text the comment contains (any case).")] = None,
     cursor: str | None = None,
 ) -> CommentsPublic:
-    if start and end and end <= start:
-        raise HTTPException(422, "query.end: must be after start")
+    check_order(start, end, "query.end")
     after = decode_cursor(cursor, tuple[datetime, int]) if cursor else None
     run = current_run_with_topic(store, topic, "query.topic")
     rows = list_comments(

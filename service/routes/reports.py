@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
 
 from pipelines.report import MAX_SPAN_DAYS, MAX_TOP_N, MEDIA_TYPES, ReportError, build_topic_report, render_report
 from service.deps import AnalystKey, SettingsDep, StoreDep
+from service.params import Day
 
 router = APIRouter(prefix="/reports", tags=["reports"])
 
@@ -34,9 +34,9 @@ def topic_report(
     settings: SettingsDep,
     store: StoreDep,
     _key: AnalystKey,
-    start: Annotated[date, Query(alias="from", description="First local day of the period (ISO date).",
+    start: Annotated[Day, Query(alias="from", description="First local day of the period (ISO date).",
                                  examples=["2026-03-01"])],
-    end: Annotated[date, Query(alias="to", description="Day after the period's last day (exclusive, ISO date); "
+    end: Annotated[Day, Query(alias="to", description="Day after the period's last day (exclusive, ISO date); "
                                f"at most {MAX_SPAN_DAYS} days after 'from'.", examples=["2026-03-08"])],
     format: Annotated[ReportFormat, Query(description="md, html, csv or json.")] = "md",
     top: Annotated[int, Query(ge=1, le=MAX_TOP_N, description="How many top topics to include.")] = 10,

@@ -17,6 +17,7 @@ from pipelines.assign import AssignError, classify_texts
 from pipelines.embed import load_embedder
 from config import Settings
 from service.deps import SettingsDep, StoreDep, current_run_with_topic, require_role
+from service.params import check_order
 from service.schemas import (
     ClassificationPublic,
     ClassificationsPublic,
@@ -77,8 +78,7 @@ def get_encoder(request: Request) -> QueryEncoder:
 def search(body: SearchIn, store: StoreDep, encoder: QueryEncoder = Depends(get_encoder)) -> SearchPublic:
     """Embeds the query with the configured model and ranks the comments' cached vectors by cosine
     similarity inside DuckDB; one hit per distinct text. Filters narrow the candidates first."""
-    if body.start and body.end and body.end <= body.start:
-        raise HTTPException(422, "body.end: must be after start")
+    check_order(body.start, body.end, "body.end")
     run = current_run_with_topic(store, body.topic_key, "body.topic_key")
     fingerprint, vector = encoder.encode(body.query)
     hits = search_comments(

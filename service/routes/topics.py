@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from pipelines.corrections import provenance
 from service.deps import CacheDep, PageSizeDep, SettingsDep, StoreDep, require_role
 from service.pagination import decode_cursor, encode_cursor
+from service.params import Day, Moment, check_order
 from service.schemas import (
     CommentPublic,
     CommentsPublic,
@@ -27,8 +28,8 @@ from service.schemas import (
     Window,
 )
 from store import topics as topic_store
+from store.browse import comment_span, list_comments, topic_data_version
 from store.corrections import list_corrections
-from store.browse import latest_comment_at, list_comments, topic_data_version
 from store.forecasts import topic_forecast
 
 router = APIRouter(
@@ -39,6 +40,8 @@ router = APIRouter(
 
 _NOT_FOUND = {404: {"model": ErrorPublic, "description": "No topic (or run) with that key."}}
 TopicSort = Literal["size", "volume", "growth", "key"]
+MAX_SERIES_DAYS = 731
+"""Longest daily volume series one topic answer holds (two years), so no answer grows with the asked range."""
 
 
 def _topic_or_404(store, topic_key: str) -> dict:
@@ -63,7 +66,7 @@ def list_topics(
     store: StoreDep,
     cache: CacheDep,
     days: Annotated[int, Query(ge=1, le=366, description="Window length in days.")] = 7,
-    end: Annotated[date | None, Query(description="Last day of the window (default: the latest day with comments).")] = None,
+    end: Annotated[Day | None, Query(description="Last day of the window (default: the latest day with comments).")] = None,
     sort: Annotated[TopicSort, Query(description="size, volume (in the window), growth, or key.")] = "volume",
     min_volume: Annotated[int, Query(ge=0, description="Leave out topics with fewer comments in the window.")] = 0,
     include_hidden: Annotated[bool, Query(description="Also list topics an analyst hid.")] = False,
@@ -91,8 +94,7 @@ def _topic_summaries(settings, store, days: int, end: date | None, sort: str, mi
         return TopicsPublic(run_id=None, window=None, items=[])
     tz = settings.ingest.timezone
     if end is None:
-        newest = latest_comment_at(store)
-        end = newest.astimezone(ZoneInfo(tz)).date() if newest else date.today()
+        end = _comment_days(store, tz)[1]
     last, first = end, end - timedelta(days=days - 1)
     before = first - timedelta(days=days)
     volume = topic_store.topic_volume(store, freq="day", start=before, end=last, tz=tz, run_id=run["run_id"])
@@ -134,9 +136,18 @@ def get_topic(
     settings: SettingsDep,
     store: StoreDep,
     cache: CacheDep,
-    start: Annotated[date | None, Query(description="First day of the volume series.")] = None,
-    end: Annotated[date | None, Query(description="Last day of the volume series (included).")] = None,
+    start: Annotated[Day | None, Query(description=f"First day of the volume series (default: the first day with "
+                                         f"comments, or {MAX_SERIES_DAYS - 1} days before end).")] = None,
+    end: Annotated[Day | None, Query(description="Last day of the volume series, included; on or after start and at "
+                                      f"most {MAX_SERIES_DAYS - 1} days after it (default: the latest day with "
+                                      "comments).")] = None,
 ) -> Response:
+    """The volume series cover at most ``MAX_SERIES_DAYS`` days: a missing bound is filled to stay
+    within it, and two bounds further apart are refused (422 naming ``query.end``)."""
+    check_order(start, end, "query.end", inclusive=True)
+    if start is not None and end is not None and (end - start).days >= MAX_SERIES_DAYS:
+        raise HTTPException(422, f"query.end: the series covers at most {MAX_SERIES_DAYS} days; "
+                                 f"{start.isoformat()} to {end.isoformat()} is {(end - start).days + 1}")
     return _json(cache.get(
         topic_data_version(store),
         ("topic", topic_key, start, end),
@@ -144,9 +155,30 @@ def get_topic(
     ))
 
 
+def _series_window(store, tz: str, start: date | None, end: date | None) -> tuple[date, date]:
+    """The asked days, with a missing bound filled from the data but never wider than MAX_SERIES_DAYS."""
+    first, last = _comment_days(store, tz)
+    longest = timedelta(days=MAX_SERIES_DAYS - 1)
+    if end is None:
+        end = last if start is None else min(last, start + longest)
+    if start is None:
+        start = max(first, end - longest)
+    return start, end
+
+
+def _comment_days(store, tz: str) -> tuple[date, date]:
+    """The local days of the first and the latest comment (today for both when there is none)."""
+    first, last = comment_span(store)
+    if last is None:
+        return date.today(), date.today()
+    zone = ZoneInfo(tz)
+    return first.astimezone(zone).date(), last.astimezone(zone).date()
+
+
 def _topic_detail(settings, store, topic_key: str, start: date | None, end: date | None) -> TopicPublic:
     topic = _topic_or_404(store, topic_key)
     tz = settings.ingest.timezone
+    start, end = _series_window(store, tz, start, end)
     series = {
         freq: topic_store.topic_volume(store, freq=freq, start=start, end=end, topic_keys=[topic_key], tz=tz,
                                        run_id=topic["run_id"])
@@ -175,10 +207,11 @@ def get_topic_comments(
     topic_key: str,
     store: StoreDep,
     limit: PageSizeDep,
-    start: datetime | None = None,
-    end: datetime | None = None,
+    start: Annotated[Moment | None, Query(description="From this moment (RFC 3339, with offset).")] = None,
+    end: Annotated[Moment | None, Query(description="Before this moment (exclusive); after start.")] = None,
     cursor: str | None = None,
 ) -> CommentsPublic:
+    check_order(start, end, "query.end")
     topic = _topic_or_404(store, topic_key)
     after = decode_cursor(cursor, tuple[datetime, int]) if cursor else None
     rows = list_comments(store, run_id=topic["run_id"], topic_key=topic_key, start=start, end=end, after=after,
