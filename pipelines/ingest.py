@@ -74,6 +74,8 @@ IDENTITY_COLUMNS = frozenset(
 
 DEFAULT_SOURCE = "unknown"
 MAX_REASONS = 5
+MAX_LISTED = 1000
+"""Most rejections one report lists by position; the rest are counted (all are in rejected_rows)."""
 _RAW_CHARS = 2000
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
@@ -93,7 +95,8 @@ class IngestReport:
     rejected: int = 0
     reasons: list[str] = field(default_factory=list)  # the first few, "line 12: empty text"
     reason_counts: dict[str, int] = field(default_factory=dict)  # by kind, "empty text": 3
-    rejections: list[tuple[int, str]] = field(default_factory=list)  # (index, reason) for API records
+    rejections: list[tuple[int, str]] = field(default_factory=list)  # (position, reason), the first MAX_LISTED
+    rejections_not_listed: int = 0  # rejected rows beyond MAX_LISTED: len(rejections) + this == rejected
     format: str | None = None
     encoding: str | None = None
     already_ingested: bool = False
@@ -101,7 +104,8 @@ class IngestReport:
 
     def summary(self) -> str:
         if self.already_ingested:
-            return f"{self.source_file}: already ingested as batch {self.batch_id} (same checksum); 0 rows added"
+            said = "".join(f"; {reason}" for reason in self.reasons)
+            return f"{self.source_file}: already ingested as batch {self.batch_id} (same checksum); 0 rows added{said}"
         return (
             f"{self.source_file}: {self.rows_read} read, {self.accepted} accepted, "
             f"{self.duplicates} duplicate, {self.rejected} rejected ({self.seconds:.1f}s)"
@@ -229,11 +233,19 @@ def _optional_text(value: Any, role: str) -> str | None:
 # ---------------------------------------------------------------- record → row
 
 
+def _undecodable_reason(encoding: str | None) -> str:
+    """Why a row with bytes its file's encoding cannot read is rejected; UTF-8 says so by name."""
+    if encoding is not None and codecs.lookup(encoding).name in ("utf-8", "utf-8-sig"):
+        return "invalid UTF-8: bytes in this row are not UTF-8 (the file's other rows are)"
+    return f"bytes not valid in the file's encoding ({encoding}); give --encoding?"
+
+
 class _RowBuilder:
     """Turns records into comment columns, or a rejection reason, under one settings object."""
 
-    def __init__(self, settings: Settings, default_source: str) -> None:
+    def __init__(self, settings: Settings, default_source: str, encoding: str | None = None) -> None:
         ingest = settings.ingest
+        self.undecodable = _undecodable_reason(encoding)
         self.tz = ZoneInfo(ingest.timezone)
         self.max_chars = ingest.max_text_chars
         self.redact_pii = ingest.redact_pii
@@ -261,8 +273,8 @@ class _RowBuilder:
             raise BadRecord("empty text")
         if not isinstance(raw, str):
             raise BadRecord(f"wrong type: text is {type(raw).__name__}")
-        if UNDECODABLE in raw:
-            raise BadRecord("bytes not valid in the file's encoding (give --encoding?)")
+        if any(isinstance(value, str) and UNDECODABLE in value for value in record.values()):
+            raise BadRecord(self.undecodable)
         text = normalise_text(raw, redact_pii=self.redact_pii)
         if not text:
             raise BadRecord("empty text")
@@ -361,11 +373,11 @@ class _Batch:
         chunk_rows: int,
         *,
         label: str,
-        keep_rejections: bool,
+        zero_based: bool,
     ) -> None:
         self.cur = cur
         self.label = label  # "line" or "record": how reasons name a position
-        self.keep_rejections = keep_rejections
+        self.zero_based = zero_based  # API records are listed by 0-based index, file rows by their line
         self.batch_id = batch_id
         self.source_file = source_file
         self.chunk_rows = chunk_rows
@@ -388,8 +400,8 @@ class _Batch:
         self.reason_counts[reason.split(":")[0]] += 1
         if len(self.reasons) < MAX_REASONS:
             self.reasons.append(f"{self.label} {line}: {reason}")
-        if self.keep_rejections:
-            self.rejections.append((line - 1, reason))
+        if len(self.rejections) < MAX_LISTED:
+            self.rejections.append((line - 1 if self.zero_based else line, reason))
         self.rejected_rows.append((line, reason, raw))
         if len(self.rejected_rows) >= self.chunk_rows:
             self.flush()
@@ -415,6 +427,7 @@ class _Batch:
             reasons=self.reasons,
             reason_counts=dict(self.reason_counts),
             rejections=self.rejections,
+            rejections_not_listed=self.rejected - len(self.rejections),
             **extra,
         )
 
@@ -462,21 +475,19 @@ def ingest_file(
     checksum = file_checksum(path)
     previous = comment_store.finished_batch_with_checksum(store, checksum)
     if previous is not None:
-        log.info("%s was already ingested as batch %d; skipping", where, previous)
-        return IngestReport(batch_id=previous, source_file=where, already_ingested=True)
+        return _already_ingested(where, *previous, asked=encoding)
 
     head = read_head(path)
     fmt = detect_format(path, head)
-    builder = _RowBuilder(settings, source or DEFAULT_SOURCE)
+    used_encoding = None if fmt == "parquet" else encoding or detect_encoding(head)
+    builder = _RowBuilder(settings, source or DEFAULT_SOURCE, used_encoding)
     with ExitStack() as stack:
         if fmt == "parquet":
-            used_encoding = None
             parquet = open_parquet(path, stack)
             columns = builder.columns(tuple(parquet.schema_arrow.names))
             columns.check_usable(where)
             records = parquet_records(parquet, settings.ingest.batch_rows)
         else:
-            used_encoding = encoding or detect_encoding(head)
             stream = stack.enter_context(text_stream(path, used_encoding))
             columns, records = _open_text_records(fmt, stream, where, builder)
         report = _run_batch(
@@ -493,6 +504,20 @@ def ingest_file(
         )
     report.seconds = time.perf_counter() - started
     log.info("%s", report.summary())
+    return report
+
+
+def _already_ingested(where: str, batch_id: int, read_as: str | None, *, asked: str | None) -> IngestReport:
+    """The report for bytes ingested before; a different encoding asked for is said, not ignored,
+    since the stored text is what the first decoding made of the bytes."""
+    log.info("%s was already ingested as batch %d; skipping", where, batch_id)
+    report = IngestReport(batch_id=batch_id, source_file=where, already_ingested=True, encoding=read_as)
+    if asked is not None and read_as is not None and codecs.lookup(read_as).name != asked:
+        report.reasons.append(
+            f"encoding not applied: these bytes were read as {read_as} in batch {batch_id}, and that text is kept; "
+            f"they were not read again as {asked}"
+        )
+        log.warning("%s: %s", where, report.reasons[-1])
     return report
 
 
@@ -521,7 +546,7 @@ def _run_batch(
     fmt: str,
     encoding: str | None,
     label: str,
-    keep_rejections: bool = False,
+    zero_based: bool = False,
 ) -> IngestReport:
     """Validate and insert every record in one transaction; on failure leave a 'failed' batch row."""
     records = _readable(records, source_file, label)
@@ -529,7 +554,7 @@ def _run_batch(
         with store.transaction() as cur:
             batch_id = comment_store.start_batch(cur, source_file=source_file, checksum=checksum, fmt=fmt, encoding=encoding)
             batch = _Batch(
-                cur, batch_id, source_file, settings.ingest.batch_rows, label=label, keep_rejections=keep_rejections
+                cur, batch_id, source_file, settings.ingest.batch_rows, label=label, zero_based=zero_based
             )
             for line, record, raw in records:
                 if isinstance(record, BadRecord):
@@ -607,7 +632,7 @@ def ingest_records(
         fmt="records",
         encoding=None,
         label="record",
-        keep_rejections=True,
+        zero_based=True,
     )
     report.seconds = time.perf_counter() - started
     return report

@@ -90,7 +90,14 @@ def detect_format(path: Path, head: bytes) -> str:
 
 
 def detect_encoding(head: bytes) -> str:
-    """BOM, then strict UTF-8, then Windows-1258 if that reads as Vietnamese, then charset-normalizer."""
+    """BOM, then UTF-8 when the bytes are UTF-8 (a few invalid bytes allowed: their rows are rejected),
+    then Windows-1258 if that reads as Vietnamese, then charset-normalizer.
+
+    The decision is made once per file, on the evidence of its head: a file whose non-ASCII bytes
+    nearly all form valid UTF-8 sequences is UTF-8 with damage, not a Windows code page, because
+    legacy code-page text almost never forms valid UTF-8 sequences by chance. Decoding such a
+    file whole as another code page would store every good row garbled.
+    """
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
@@ -100,11 +107,9 @@ def detect_encoding(head: bytes) -> str:
     sample = head[:4096]
     if sample and sample.count(0) > len(sample) // 4:
         return "utf-16-le" if sample[1::2].count(0) > sample[0::2].count(0) else "utf-16-be"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    valid, invalid = utf8_evidence(head)
+    if invalid == 0 or valid >= UTF8_VALID_PER_INVALID * invalid:
         return "utf-8"
-    except UnicodeDecodeError:
-        pass
     legacy = unicodedata.normalize("NFC", head.decode("cp1258", errors="replace"))
     if detect_language(legacy) == "vi":
         return "cp1258"
@@ -112,6 +117,22 @@ def detect_encoding(head: bytes) -> str:
 
     best = from_bytes(head).best()
     return best.encoding if best is not None else "cp1258"
+
+
+UTF8_VALID_PER_INVALID = 10
+"""Valid multi-byte UTF-8 characters needed per invalid byte for a file to count as damaged UTF-8."""
+
+
+def utf8_evidence(head: bytes) -> tuple[int, int]:
+    """How many multi-byte UTF-8 characters ``head`` holds, and how many of its bytes are not UTF-8.
+
+    A sequence cut off by the end of ``head`` counts as neither.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
+    text = decoder.decode(head, final=False)
+    invalid = sum(1 for ch in text if "\udc80" <= ch <= "\udcff")
+    valid = sum(1 for ch in text if ch > "\x7f") - invalid
+    return valid, invalid
 
 
 @contextmanager

@@ -215,7 +215,8 @@ class CommentsIn(BaseModel):
 
 
 class Rejection(BaseModel):
-    index: int = Field(description="Position of the comment in the request (0-based) or line in the file.")
+    index: int = Field(description="Position of the comment in the request (0-based); for a file, the line "
+                                   "(CSV, JSON Lines) or record number (JSON array, Parquet), 1-based.")
     reason: str
 
 
@@ -225,9 +226,14 @@ class IngestPublic(BaseModel):
     accepted: int
     duplicates: int
     rejected: int
-    rejections: list[Rejection] = Field(default_factory=list, description="Each comment turned away, and why.")
+    rejections: list[Rejection] = Field(default_factory=list, description="Each comment turned away, and why "
+                                        "(the first 1000; `rejections_not_listed` counts the rest).")
+    rejections_not_listed: int = Field(0, description="Rejected rows beyond the list; with it the list adds up "
+                                                      "to `rejected`.")
     reasons: list[str] = Field(default_factory=list, description="The first few reasons, in words.")
     already_ingested: bool = Field(False, description="The same file was loaded before; nothing was added.")
+    encoding: str | None = Field(None, description="How the file's bytes were decoded (null for API batches and Parquet "
+                                                  "input); for a file loaded before, how they were decoded then.")
 
 
 class CommentPublic(CommentBase):

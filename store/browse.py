@@ -77,12 +77,6 @@ def comment_span(store: Store) -> tuple[datetime | None, datetime | None]:
     return first, last
 
 
-def latest_comment_at(store: Store) -> datetime | None:
-    """When the newest comment was posted; None for an empty store."""
-    with store.cursor() as cur:
-        return cur.execute("SELECT max(created_at) FROM comments").fetchone()[0]
-
-
 def search_comments(
     store: Store,
     fingerprint: str,

@@ -57,17 +57,17 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def finished_batch_with_checksum(store: Store, checksum: str) -> int | None:
-    """The id of a completed batch of the same file bytes, so a re-ingest can say so and stop."""
+def finished_batch_with_checksum(store: Store, checksum: str) -> tuple[int, str | None] | None:
+    """The id and encoding of a completed batch of the same file bytes, so a re-ingest can say so and stop."""
     cur = store.cursor()
     try:
         row = cur.execute(
-            "SELECT id FROM ingest_batches WHERE checksum = ? AND status = 'done' ORDER BY id LIMIT 1",
+            "SELECT id, encoding FROM ingest_batches WHERE checksum = ? AND status = 'done' ORDER BY id LIMIT 1",
             [checksum],
         ).fetchone()
     finally:
         cur.close()
-    return None if row is None else int(row[0])
+    return None if row is None else (int(row[0]), row[1])
 
 
 def start_batch(

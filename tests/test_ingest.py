@@ -153,7 +153,48 @@ def test_bytes_the_encoding_cannot_read_reject_only_their_row(settings: Settings
     report = ingest_file(settings, store, path, encoding="utf-8")
     assert (report.accepted, report.rejected) == (2, 1)
     assert rejected(store)[0][0] == 3
-    assert "encoding" in rejected(store)[0][1]
+    assert rejected(store)[0][1].startswith("invalid UTF-8")
+    assert report.rejections == [(3, rejected(store)[0][1])] and report.rejections_not_listed == 0
+
+
+def _utf8_with_one_bad_byte(tmp_path: Path) -> Path:
+    """Vietnamese UTF-8 whose line 3 lost one byte of 'ộ' (\\xe1\\xbb\\x99 cut to \\xe1\\xbb)."""
+    rows = [f"Bình luận số {n}: giá điện tăng quá,2026-03-{n:02d}" for n in range(1, 9)]
+    data = ("text,created_at\n" + "\n".join(rows) + "\n").encode()
+    bad = "một ý kiến".encode().replace(b"\xe1\xbb\x99", b"\xe1\xbb")
+    lines = data.split(b"\n")
+    lines.insert(2, bad + b",2026-03-20")
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(b"\n".join(lines))
+    return path
+
+
+def test_utf8_with_one_bad_byte_keeps_its_good_rows_and_rejects_the_bad_one(settings: Settings, store: Store,
+                                                                           tmp_path: Path) -> None:
+    path = _utf8_with_one_bad_byte(tmp_path)
+    assert detect_encoding(path.read_bytes()) == "utf-8"
+    report = ingest_file(settings, store, path)
+    assert (report.encoding, report.accepted, report.rejected) == ("utf-8", 8, 1)
+    texts = {r["text"] for r in comments(store)}
+    assert "Bình luận số 1: giá điện tăng quá" in texts and not any("Ã" in t or "»" in t for t in texts)
+    assert rejected(store) == [(3, report.rejections[0][1])] and report.rejections[0][0] == 3
+    assert report.reason_counts == {"invalid UTF-8": 1}
+
+
+def test_a_re_ingest_asking_another_encoding_is_reported_not_ignored(settings: Settings, store: Store,
+                                                                      tmp_path: Path) -> None:
+    path = _utf8_with_one_bad_byte(tmp_path)
+    first = ingest_file(settings, store, path)
+    again = ingest_file(settings, store, path, encoding="cp1258")
+    assert again.already_ingested and again.batch_id == first.batch_id and again.encoding == "utf-8"
+    assert again.reasons and "read as utf-8" in again.reasons[0] and "cp1258" in again.reasons[0]
+    assert "encoding not applied" in again.summary()
+    assert not ingest_file(settings, store, path, encoding="utf-8").reasons
+
+
+def test_cp1258_text_is_not_taken_for_damaged_utf8(settings: Settings, store: Store, tmp_path: Path) -> None:
+    data = _cp1258_file(tmp_path).read_bytes()
+    assert detect_encoding(data * 200) == "cp1258"
 
 
 # ---------------------------------------------------------------- timestamps

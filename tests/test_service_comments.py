@@ -94,11 +94,15 @@ def test_upload_ingests_the_file_under_a_sanitised_name(client, headers):
     assert response.status_code == 200, response.text
     report = response.json()
     assert report["accepted"] == 1 and report["rejected"] == 1
+    assert [r["index"] for r in report["rejections"]] == [3] and report["rejections_not_listed"] == 0
+    assert report["encoding"] == "utf-8"
     store = client.app.state.store
     names = {row[0] for row in store.conn.execute("SELECT source_file FROM ingest_batches UNION SELECT source_file FROM rejected_rows").fetchall()}
     assert names == {"upload:passwd_rm_-rf.csv"}
-    again = client.post("/api/v1/comments/upload", files={"file": ("a.csv", csv, "text/csv")}, headers=headers["admin"])
+    again = client.post("/api/v1/comments/upload", files={"file": ("a.csv", csv, "text/csv")},
+                        data={"encoding": "cp1258"}, headers=headers["admin"])
     assert again.json()["already_ingested"] is True
+    assert "encoding not applied" in again.json()["reasons"][0]
 
 
 def test_unusable_upload_is_422_without_server_paths(client, headers):

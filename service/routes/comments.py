@@ -40,8 +40,10 @@ def _public_report(report: IngestReport, metrics: ServiceMetrics) -> IngestPubli
         duplicates=report.duplicates,
         rejected=report.rejected,
         rejections=[Rejection(index=index, reason=reason) for index, reason in report.rejections],
+        rejections_not_listed=report.rejections_not_listed,
         reasons=report.reasons,
         already_ingested=report.already_ingested,
+        encoding=report.encoding,
     )
 
 
