@@ -15,9 +15,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import multiprocessing
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +26,7 @@ from models.forecast import PROPHET, TopicForecaster
 from config import Settings
 from pipelines import ray_engine
 from pipelines.ray_engine import RayEngine
+from pipelines.workers import worker_pool
 from store import Store
 from store import forecasts as store_forecasts
 from store import topics as store_topics
@@ -151,9 +150,7 @@ def run_tasks(
         keyed = ((task.fingerprint, task) for task in tasks)
         outcomes = [outcome for _, outcome in engine.map_ordered(_forecast_or_error, keyed)]
     elif workers > 1 and len(tasks) >= _MIN_SERIES_FOR_POOL:
-        # spawn, not fork: the parent holds a DuckDB connection and maybe torch threads.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with worker_pool(workers) as pool:  # spawned processes that die with this one
             outcomes = list(pool.map(_forecast_or_error, tasks, chunksize=max(1, len(tasks) // (workers * 4))))
     else:
         outcomes = [_forecast_or_error(task) for task in tasks]

@@ -22,11 +22,9 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import logging
-import multiprocessing
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -134,17 +132,11 @@ def _embed(settings: Settings, store: Store, job: JobContext) -> dict[str, Any]:
     return report_counts(load_stage("pipelines.embed", "embed_comments")(settings, store))
 
 
-def _topic_fit_process() -> ProcessPoolExecutor:
-    """One fresh process for a topic fit, so UMAP and HDBSCAN use neither this process's GIL nor its store.
-
-    ``spawn`` rather than ``fork``: the parent holds DuckDB and thread pools that must not be copied.
-    """
-    return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-
-
 def _topics(settings: Settings, store: Store, job: JobContext, embedder: Any = None) -> dict[str, Any]:
     run_topics = load_stage("pipelines.topics", "run_topics")
-    with _topic_fit_process() as fit_process:
+    from pipelines.workers import worker_pool  # imported with the stage, like the stage itself
+
+    with worker_pool(1) as fit_process:  # UMAP and HDBSCAN use neither this process's GIL nor its store
         return report_counts(run_topics(settings, store, embedder, executor=fit_process))
 
 
@@ -377,8 +369,22 @@ def run_job(
 
 
 def recover_crashed_jobs(store: Store) -> list[int]:
-    """Mark failed the jobs that a process which exited left queued or running; call at start-up."""
+    """Mark failed, with the reason, every record a process which exited left queued or running:
+    jobs, topic runs and ingest batches; call at start-up, before any job starts. Returns the jobs.
+
+    Forecast runs need nothing: their row is written once, when the run has finished. The stores
+    of runs and batches are imported here, like the stages, to keep this module light to import.
+    """
+    from store import comments as comment_store
+    from store import topics as topic_store
+
     recovered = fail_orphaned_jobs(store)
     if recovered:
         log.warning("marked %d job(s) left by an exited process as failed: %s", len(recovered), recovered)
+    runs = topic_store.abandon_running(store)
+    if runs:
+        log.warning("marked %d topic run(s) left running by an exited process as failed", runs)
+    batches = comment_store.fail_running_batches(store)
+    if batches:
+        log.warning("marked ingest batch(es) %s left running by an exited process as failed", batches)
     return recovered

@@ -25,9 +25,11 @@ DuckDB lets one process open a database file for writing, so the design is:
 * **Reads keep working while a run is in progress.** Every request and every job thread gets its
   own connection (``thread_store`` below). DuckDB's MVCC gives each reader a consistent
   snapshot, so ``GET /topics`` answers from the previous run until the new run commits.
-* **A crash leaves no job "running".** On start-up the service calls
-  ``pipelines.jobs.recover_crashed_jobs`` before it accepts requests; on shutdown it lets
-  running jobs finish and drops queued ones.
+* **A crash leaves nothing "running".** On start-up the service calls
+  ``pipelines.jobs.recover_crashed_jobs`` before it accepts requests, which fails the jobs, topic
+  runs and ingest batches a dead process left running, with the reason. Worker processes
+  (``pipelines.workers``) exit when the process that started them dies, so a killed server leaves
+  no orphan fit using CPU. On shutdown the service lets running jobs finish and drops queued ones.
 """
 
 from __future__ import annotations
