@@ -12,11 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built: crash recovery at start-up stays light
+    import pandas as pd
 
 from store.dates import clamp_day
 from store.db import Store
@@ -251,6 +253,8 @@ def topic_vectors(store: Store, run_id: int, *, fitted: bool = False) -> dict[st
 
 def comment_texts(store: Store, comment_ids: np.ndarray) -> list[str]:
     """The texts of ``comment_ids``, in that order (all must exist)."""
+    import pandas as pd
+
     frame = pd.DataFrame({"id": np.asarray(comment_ids, dtype=np.int64), "pos": np.arange(len(comment_ids))})
     cur = store.cursor()
     try:
@@ -267,6 +271,8 @@ def comment_texts(store: Store, comment_ids: np.ndarray) -> list[str]:
 
 def data_window(store: Store, comment_ids: np.ndarray) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Earliest and latest ``created_at`` among the comments."""
+    import pandas as pd
+
     frame = pd.DataFrame({"id": np.asarray(comment_ids, dtype=np.int64)})
     cur = store.cursor()
     try:
@@ -341,6 +347,8 @@ def topic_volume(
     period's first local day as a naive timestamp. Unassigned comments are in ``unassigned_share``.
     Topics an analyst merged into another are never rows; hidden ones only when asked by key.
     """
+    import pandas as pd
+
     unit = _unit(freq)
     run_id = _run_or_current(store, run_id)
     empty = pd.DataFrame({"topic_key": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[us]"),
@@ -380,6 +388,8 @@ def unassigned_share(
     looked at them. A rising share means comments about something the run has no topic for.
     Periods without comments have total 0 and share 0.
     """
+    import pandas as pd
+
     unit = _unit(freq)
     run_id = _run_or_current(store, run_id)
     columns = ["ds", "unassigned", "total", "share"]
@@ -407,6 +417,8 @@ def _unit(freq: str) -> str:
 def _period_start(value: dt.date | dt.datetime | str, unit: str) -> pd.Timestamp:
     """The local day (or Monday) starting ``value``'s period, moved into the store's span of days
     so that no bound a caller picks (year 1, year 9999) overflows a calendar or zero-fills a series."""
+    import pandas as pd
+
     day = pd.Timestamp(value)
     day = (day.tz_localize(None) if day.tzinfo else day).normalize()
     day = pd.Timestamp(clamp_day(day.date()))
@@ -414,6 +426,8 @@ def _period_start(value: dt.date | dt.datetime | str, unit: str) -> pd.Timestamp
 
 
 def _period_counts(store, run_id, unit, tz, start, end, measures, condition, group) -> pd.DataFrame:
+    import pandas as pd
+
     where, params = ["a.run_id = ?", condition], [unit, tz, run_id]
     if start is not None:
         where.append("(c.created_at AT TIME ZONE ?) >= ?")
@@ -433,6 +447,8 @@ def _period_counts(store, run_id, unit, tz, start, end, measures, condition, gro
 
 
 def _periods(unit: str, start, end, seen: pd.Series) -> pd.DatetimeIndex:
+    import pandas as pd
+
     first = _period_start(start, unit) if start is not None else (seen.min() if len(seen) else None)
     last = _period_start(end, unit) if end is not None else (seen.max() if len(seen) else None)
     if first is None or last is None or pd.isna(first) or pd.isna(last) or last < first:
