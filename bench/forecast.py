@@ -1,53 +1,97 @@
-"""Forecast benchmark: time to forecast many topics, and MASE of Prophet against seasonal naive.
+"""Forecast benchmark: accuracy of every candidate on held-out real data, and speed for 200 topics.
 
 Run from the repository root:
 
-    python -m bench.forecast                 # 200 topics x 365 days, 2 workers, + MASE tables
-    python -m bench.forecast --topics 20     # a quicker look
+    python -m bench.forecast                       # held-out MASE tables, then 200 topics x 365 days
+    python -m bench.forecast --skip-timing         # accuracy only
+    python -m bench.forecast --skip-accuracy --topics 20
 
-Figures printed:
-1. Wall time of the forecast step of ``forecast_topics`` (daily + weekly series per topic, the
-   backtest included) for N synthetic topics x D days, in ``--workers`` processes.
-2. Fit and predict time of one Prophet model on a year of daily data at 1000 (Prophet's default)
-   and at the configured uncertainty_samples.
-3. MASE per model over the same rolling-origin folds, on the demo data (per-topic daily series from
-   each comment's ``topic_hint``) and on the dated Dân Trí set (daily articles per
-   ``category.primary``); a dataset that is absent is skipped with a message.
-4. On the same data, each series' last two weeks held out: MASE of the per-topic choice against
-   always Prophet and always seasonal naive, on weeks the choice never saw.
+1. Held-out accuracy, on the dated Dân Trí sections and feed and on the demo topics. For each
+   series, ``--origins`` rolling origins ``--step`` days apart, the last one ``--horizon`` days
+   before the end (so the last ``--horizon`` days are never seen by any choice): at each origin
+   ``TopicForecaster(horizon=--horizon)`` is fitted on the days before it (its own backtest and
+   choice included) and the next ``--horizon`` days are scored. Shown per series (mean over its
+   origins): MASE of the served forecast, of each candidate alone and of the combination, next
+   to seasonal naive and Prophet alone; MASE is the MAE divided by the in-sample seasonal-naive
+   MAE of the training days. Plus the served interval's coverage of the held-out days.
+2. Speed: ``forecast_topics``'s forecasting step (daily + weekly series per topic, every
+   candidate backtested) for N synthetic topics x D days in ``--workers`` processes: wall time
+   and CPU time (this process and its workers; steadier on a shared machine).
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import platform
 import resource
-import tempfile
 import time
-from pathlib import Path
+from collections import Counter
 
 import numpy as np
 import pandas as pd
 
-from models.forecast import PROPHET, SEASONAL_NAIVE, TopicForecaster, mae, naive_scale
-from pipelines.forecast import run_tasks, series_tasks
+from bench.forecast_data import daily_series, dantri_volumes, demo_volumes, synthetic_volumes
 from config import Settings
-from tests.forecast_series import demo_daily_volumes, poisson_series
+from models.forecast import TopicForecaster
+from models.forecast_candidates import COMBINATION, PROPHET, SEASONAL_NAIVE, STATISTICAL
+from models.forecast_prophet import prophet_forecast
+from models.forecast_scores import coverage, mae, naive_scale
+from pipelines.forecast import run_tasks, series_tasks
 
-SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+ALONE = (SEASONAL_NAIVE, PROPHET, *STATISTICAL, COMBINATION)
 
 
-def synthetic_volumes(n_topics: int, n_days: int, seed: int = 1) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    days = pd.date_range("2025-01-01", periods=n_days, freq="D")
-    frames = []
-    for k in range(n_topics):
-        level = float(rng.lognormal(2.5, 0.8))
-        trend = np.linspace(1.0, float(rng.uniform(0.5, 2.0)), n_days)
-        y = rng.poisson(poisson_series(days, level, rng) * trend).astype(float)
-        frames.append(pd.DataFrame({"topic_key": f"t{k:04d}", "ds": days, "y": y}))
-    return pd.concat(frames, ignore_index=True)
+def held_out(name: str, volumes: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
+    """Per series and origin: MASE of the served forecast and of each model alone."""
+    rows = []
+    for key, frame in daily_series(volumes):
+        n = len(frame)
+        cuts = [n - args.horizon - args.step * k for k in range(args.origins - 1, -1, -1)]
+        for cut in (c for c in cuts if c >= args.min_train):
+            train, test = frame.iloc[:cut].reset_index(drop=True), frame.iloc[cut : cut + args.horizon]
+            scale = naive_scale(train["y"].to_numpy(), 7)
+            if scale is None:
+                continue
+            actual = test["y"].to_numpy()
+            forecaster = TopicForecaster(horizon=args.horizon, uncertainty_samples=args.samples, **args.param).fit(train)
+            served = forecaster.predict()
+            row = {"series": key, "origin": str(test["ds"].iloc[0].date()), "train days": cut,
+                   "served": mae(actual, served["yhat"]) / scale, "picked": forecaster.chosen_model,
+                   "coverage": coverage(actual, served["lower"], served["upper"])}
+            for model in ALONE:
+                if model == PROPHET:
+                    params = forecaster.params
+                    points = prophet_forecast(train, test[["ds"]].reset_index(drop=True), "D", params)
+                elif model == COMBINATION and COMBINATION not in forecaster.scores:
+                    continue
+                else:
+                    points = forecaster.forecast_of(model)
+                row[model] = mae(actual, points["yhat"]) / scale
+            rows.append(row)
+    table = pd.DataFrame(rows)
+    print(f"\n## Held-out MASE on {name}: {args.origins} origins x {args.horizon} days, {args.step} days apart, "
+          f"at least {args.min_train} training days")
+    if table.empty:
+        print("no series long enough")
+        return table
+    shown = [c for c in ("served", *ALONE) if c in table]
+    per_series = table.groupby("series").agg(
+        {"train days": "min", "origin": "count", **{c: "mean" for c in (*shown, "coverage")}}
+    ).rename(columns={"origin": "origins", "train days": "min train"})
+    picked = table.groupby("series")["picked"].agg(lambda s: ", ".join(f"{m} {k}" for m, k in Counter(s).most_common()))
+    per_series["picked"] = picked
+    print(per_series.to_markdown(floatfmt=".3f"))
+    means = per_series[shown].mean()
+    print("mean over series: " + ", ".join(f"{c} {means[c]:.3f}" for c in shown))
+    baseline = min(means[SEASONAL_NAIVE], means.get(PROPHET, np.inf))
+    worse = per_series.index[per_series["served"] > per_series[SEASONAL_NAIVE]].tolist()
+    print(f"served vs the better of seasonal naive and Prophet: {means['served']:.3f} vs {baseline:.3f} "
+          f"({100 * (1 - means['served'] / baseline):+.1f} % better); worse than seasonal naive on "
+          f"{len(worse)} of {len(per_series)} series {worse if worse else ''}")
+    print(f"served 80 % interval coverage of the held-out days: mean {per_series['coverage'].mean():.1%}")
+    return table
 
 
 def time_topics(settings: Settings, n_topics: int, n_days: int) -> None:
@@ -57,15 +101,13 @@ def time_topics(settings: Settings, n_topics: int, n_days: int) -> None:
     results, failures = run_tasks(tasks, settings.forecast.workers)
     seconds = time.perf_counter() - started
     cpu = _cpu_seconds() - cpu_before
-    daily = [r for r in results if r["freq"] == "D"]
-    prophet = sum(r["chosen_model"] == PROPHET for r in daily)
-    print(f"## {n_topics} topics x {n_days} days, {settings.forecast.workers} workers, "
-          f"uncertainty_samples={settings.forecast.uncertainty_samples}")
+    chosen = Counter(r["chosen_model"] for r in results)
+    print(f"\n## {n_topics} topics x {n_days} days, {settings.forecast.workers} workers (daily + weekly, "
+          f"every candidate backtested)")
     print(f"series forecast: {len(results)} ({len(tasks)} tasks, {len(failures)} failed)")
-    print(f"wall time: {seconds:.1f} s ({seconds / n_topics:.2f} s per topic, daily + weekly)")
-    print(f"CPU time, this process and its workers: {cpu:.1f} s ({cpu / n_topics:.2f} s per topic), "
-          f"steadier than wall time on a shared machine")
-    print(f"daily series won by Prophet: {prophet} of {len(daily)}")
+    print(f"wall time: {seconds:.1f} s; CPU time, this process and its workers: {cpu:.1f} s; "
+          f"load average after: {open('/proc/loadavg').read().strip()}")
+    print("served: " + ", ".join(f"{m} {k}" for m, k in chosen.most_common()))
 
 
 def _cpu_seconds() -> float:
@@ -74,143 +116,36 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def time_uncertainty_samples(configured: int) -> None:
-    from models.forecast import quiet_prophet
-    from prophet import Prophet
-
-    days = pd.date_range("2025-01-01", periods=365, freq="D")
-    frame = pd.DataFrame({"ds": days, "y": np.log1p(poisson_series(days, 20, np.random.default_rng(2)))})
-    print("## Prophet fit vs predict, one topic, 365 days, 30-day horizon (median of 3)")
-    for samples in sorted({1000, configured}, reverse=True):
-        fits, predicts = [], []
-        for _ in range(3):
-            model = Prophet(weekly_seasonality=True, yearly_seasonality=False, daily_seasonality=False,
-                            uncertainty_samples=samples)
-            with quiet_prophet():
-                started = time.perf_counter()
-                model.fit(frame)
-                fitted = time.perf_counter()
-                model.predict(model.make_future_dataframe(30))
-                predicted = time.perf_counter()
-            fits.append(fitted - started)
-            predicts.append(predicted - fitted)
-        print(f"uncertainty_samples={samples}: fit {np.median(fits):.3f} s, predict {np.median(predicts):.3f} s")
-
-
-def mase_table(name: str, volumes: pd.DataFrame, uncertainty_samples: int) -> None:
-    """Backtest both models on each series (Prophet on counts, and on log1p counts) and print MASE."""
-    rows = []
-    for key, group in volumes.groupby("topic_key", sort=True):
-        s = group.set_index("ds")["y"].sort_index()
-        s = s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="D"), fill_value=0)
-        s = s.loc[s.ne(0).idxmax():]
-        frame = pd.DataFrame({"ds": s.index, "y": s.to_numpy(float)})
-        forecaster = TopicForecaster(uncertainty_samples=uncertainty_samples).fit(frame)
-        logged = TopicForecaster(uncertainty_samples=uncertainty_samples, log_transform=True).fit(frame)
-        scores = forecaster.scores
-        rows.append({
-            "series": key, "days": len(s), "mean/day": round(float(s.mean()), 1),
-            "prophet": scores[PROPHET].mase if PROPHET in scores else None,
-            "prophet_log1p": logged.scores[PROPHET].mase if PROPHET in logged.scores else None,
-            "seasonal_naive": scores[SEASONAL_NAIVE].mase if SEASONAL_NAIVE in scores else None,
-            "chosen": forecaster.chosen_model, "note": "" if PROPHET in scores else forecaster.reason,
-        })
-    table = pd.DataFrame(rows)
-    print(f"## MASE on {name} (3 folds x 7 days, daily; lower is better, 1 = in-sample seasonal naive)")
-    print(table.to_markdown(index=False, floatfmt=".3f"))
-    both = table.dropna(subset=["prophet", "seasonal_naive"])
-    if len(both):
-        means = ", ".join(f"{m} {both[m].mean():.3f}" for m in ("prophet", "prophet_log1p", "seasonal_naive"))
-        medians = ", ".join(f"{m} {both[m].median():.3f}" for m in ("prophet", "prophet_log1p", "seasonal_naive"))
-        print(f"mean MASE: {means}; median: {medians}; "
-              f"Prophet (counts) better than seasonal naive on {int((both['prophet'] < both['seasonal_naive']).sum())} "
-              f"of {len(both)} series")
-
-
-def held_out_choice(name: str, volumes: pd.DataFrame, uncertainty_samples: int) -> None:
-    """Is choosing per topic better than always using one model? Judged on weeks no choice saw.
-
-    For each series and each of its last two weeks: fit on the days before that week (the
-    backtest and the choice use only those), forecast the week, and score it. MASE is scaled by
-    the in-sample seasonal-naive error of the training days.
-    """
-    modes = ("auto", PROPHET, SEASONAL_NAIVE)
-    rows = []
-    for key, group in volumes.groupby("topic_key", sort=True):
-        s = group.set_index("ds")["y"].sort_index()
-        s = s.reindex(pd.date_range(s.index.min(), s.index.max(), freq="D"), fill_value=0)
-        frame = pd.DataFrame({"ds": s.index, "y": s.to_numpy(float)}).loc[s.to_numpy().nonzero()[0][0]:]
-        for weeks_back in (2, 1):
-            cut = len(frame) - 7 * weeks_back
-            train, test = frame.iloc[:cut], frame.iloc[cut : cut + 7]
-            scale = naive_scale(train["y"].to_numpy(), 7)
-            if cut < 28 + 7 or scale is None:  # at least one backtest fold before the held-out week
-                continue
-            row = {"series": key, "week": str(test["ds"].iloc[0].date())}
-            for mode in modes:
-                forecaster = TopicForecaster(horizon=7, uncertainty_samples=uncertainty_samples, model=mode).fit(train)
-                row[mode] = mae(test["y"].to_numpy(), forecaster.predict()["yhat"].to_numpy()) / scale
-                if mode == "auto":
-                    row["auto picked"] = forecaster.chosen_model
-            rows.append(row)
-    table = pd.DataFrame(rows)
-    print(f"## Held-out weeks on {name}: MASE of the per-topic choice against always one model")
-    if table.empty:
-        print("no series long enough (35 days before the held-out weeks)")
-        return
-    print(table.to_markdown(index=False, floatfmt=".3f"))
-    print("mean MASE over held-out weeks: " + ", ".join(f"{m} {table[m].mean():.3f}" for m in modes))
-
-
-def demo_volumes(n_comments: int) -> pd.DataFrame | None:
-    try:
-        from pipelines.demo_data import write_demo_data
-    except ImportError:
-        print("## MASE on demo data: skipped (pipelines.demo_data is not there yet)")
-        return None
-    with tempfile.TemporaryDirectory() as out:
-        truth = write_demo_data(Path(out), seed=7, n_comments=n_comments)
-        return demo_daily_volumes(truth.files)
-
-
-def dantri_volumes() -> pd.DataFrame | None:
-    path = SHARED_DATA / "vn-news-dantri-2025" / "dantri_html_categories_vi.csv"
-    if not path.exists():
-        print(f"## MASE on Dân Trí: skipped ({path} is absent; set TOPICPULSE_SHARED_DATA)")
-        return None
-    articles = pd.read_csv(path, usecols=["published_at", "category.primary"]).dropna()
-    local = pd.to_datetime(articles["published_at"], utc=True).dt.tz_convert("Asia/Ho_Chi_Minh")
-    articles = articles.assign(ds=local.dt.tz_localize(None).dt.normalize())
-    return (articles.groupby(["category.primary", "ds"]).size().rename("y").reset_index()
-            .rename(columns={"category.primary": "topic_key"}))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--topics", type=int, default=200)
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--origins", type=int, default=4)
+    parser.add_argument("--horizon", type=int, default=28)
+    parser.add_argument("--step", type=int, default=7)
+    parser.add_argument("--min-train", type=int, default=14)
+    parser.add_argument("--samples", type=int, default=200, help="Prophet's uncertainty_samples.")
     parser.add_argument("--demo-comments", type=int, default=24000)
+    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
+                        help="A forecast setting to try (repeatable), e.g. --param combine_margin=0.1.")
     parser.add_argument("--skip-timing", action="store_true")
-    parser.add_argument("--skip-mase", action="store_true")
+    parser.add_argument("--skip-accuracy", action="store_true")
     args = parser.parse_args()
+    args.param = dict(item.split("=", 1) for item in args.param)
+    logging.basicConfig(level=logging.WARNING)
 
-    settings = Settings()
-    settings = settings.model_copy(update={"forecast": settings.forecast.model_copy(update={"workers": args.workers})})
     print(f"# Forecast bench: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {platform.python_version()} (machine shared with other engineers while measured)")
+          f"Python {platform.python_version()}; load average {open('/proc/loadavg').read().strip()}")
+    if not args.skip_accuracy:
+        dantri = dantri_volumes()
+        if dantri is not None:
+            held_out("Dân Trí (articles per section, and 'all')", dantri, args)
+        held_out(f"the demo topics ({args.demo_comments} comments, topic_hint)", demo_volumes(args.demo_comments), args)
     if not args.skip_timing:
+        settings = Settings()
+        settings = settings.model_copy(update={"forecast": settings.forecast.model_copy(update={"workers": args.workers})})
         time_topics(settings, args.topics, args.days)
-        time_uncertainty_samples(settings.forecast.uncertainty_samples)
-    if args.skip_mase:
-        return
-    demo = demo_volumes(args.demo_comments)
-    samples = settings.forecast.uncertainty_samples
-    for name, volumes in (("the demo data (topic_hint)", demo),
-                          ("Dân Trí, articles per category.primary", dantri_volumes())):
-        if volumes is not None:
-            mase_table(name, volumes, samples)
-            held_out_choice(name, volumes, samples)
 
 
 if __name__ == "__main__":

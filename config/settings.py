@@ -147,19 +147,35 @@ class AlertSettings(Section):
 
 
 class ForecastSettings(Section):
-    horizon_days: int = Field(30, gt=0)
-    horizon_weeks: int = Field(8, gt=0)
-    interval_width: float = Field(0.8, gt=0, lt=1)
+    """Forecasts: ``models.forecast.TopicForecaster`` takes this section whole (models/forecast.py
+    explains the candidates, the backtest and the guard rail); ``weekly``, ``workers`` and
+    ``alerts`` are the pipeline's."""
+
+    horizon_days: int = Field(30, gt=0, description="Days forecast after the last one; the backtest folds are as long.")
+    horizon_weeks: int = Field(8, gt=0, description="Weeks forecast after the last one; the backtest folds are as long.")
+    interval_width: float = Field(0.8, gt=0, lt=1, description="Probability mass of the forecast interval.")
+    backtest_folds: int = Field(3, ge=1, description="Rolling origins at most, each forecasting the served horizon.")
+    min_history_days: int = Field(14, ge=14, description="Training days before the first fold; shorter series get seasonal naive.")
+    min_history_weeks: int = Field(8, ge=2, description="Training weeks before the first fold; shorter series get seasonal naive.")
+    min_fold_days: int = Field(7, gt=0, description="Shortest fold when the history is too short for a full-horizon one.")
+    min_fold_weeks: int = Field(4, gt=0, description="Shortest weekly fold when the history is too short for a full one.")
+    sparse_share: float = Field(
+        0.5, ge=0, le=1, description="Series with comments on fewer steps than this share get the intermittent models."
+    )
+    ets_model: str = Field("ZNA", description="AutoETS search space (error, trend, season); Z lets it choose.")
+    combine_top_k: int = Field(3, ge=2, description="The combination is the median of the best k candidates.")
+    combine_margin: float = Field(
+        0.1, ge=0, lt=1, description="A single model is served over the combination only if its MASE is this share lower."
+    )
+    prophet: Literal["auto", "always", "never"] = Field(
+        "auto", description="auto: backtest Prophet only where a holiday it has seen falls in a fold or the horizon."
+    )
     uncertainty_samples: int = Field(200, ge=1, description="Prophet's default 1000 makes predict slower than fit.")
-    backtest_folds: int = Field(3, ge=1)
-    backtest_horizon_days: int = Field(7, gt=0, description="Days each backtest fold forecasts.")
-    backtest_horizon_weeks: int = Field(4, gt=0, description="Weeks each backtest fold forecasts.")
-    min_history_days: int = Field(28, ge=14, description="Shorter series get the seasonal-naive forecast.")
-    min_history_weeks: int = Field(16, ge=2, description="Shorter weekly series get the seasonal-naive forecast.")
-    min_nonzero_share: float = Field(0.3, ge=0, le=1, description="Sparser series get the seasonal-naive forecast.")
-    holidays: bool = Field(True, description="Model Vietnamese public holidays and Tết (±7 days).")
+    holidays: bool = Field(True, description="Prophet models Vietnamese public holidays and Tết (±7 days).")
     changepoint_prior_scale: float = Field(0.05, gt=0, description="Prophet's trend flexibility.")
-    log_transform: bool = Field(False, description="Fit log1p(counts) instead of clipping at zero (see models/forecast.py).")
+    log_transform: bool = Field(False, description="Prophet fits log1p(counts) instead of clipping at zero.")
+    model: str = Field("auto", description="auto (the backtest's choice) or a candidate's name to serve it whatever the backtest says.")
+    random_seed: int | None = Field(0, description="Seed of Prophet's interval draws: same series, same bounds.")
     weekly: bool = Field(True, description="Also forecast weekly volumes (horizon_weeks ahead).")
     workers: int = Field(2, ge=1, description="Processes fitting topics in parallel.")
     alerts: AlertSettings = Field(default_factory=AlertSettings)

@@ -1,267 +1,119 @@
-"""Per-topic volume forecasts: Prophet with Vietnamese holidays, a seasonal-naive baseline, and a
-rolling-origin backtest that measures both on the same folds and keeps whichever forecasts better.
+"""Per-topic volume forecasts, chosen per series by a backtest of the task that is served.
 
-Published comparisons (M4 daily and weekly) show Prophet losing to simple models on many series,
-so the choice is measured per topic, never assumed.
+The candidates (models/forecast_candidates.py) are seasonal naive, statsforecast's AutoETS,
+Dynamic Optimized Theta and MSTL for dense series or Croston and ADIDA for sparse ones, Prophet
+with Vietnamese holidays where a holiday can make it win (models/forecast_prophet.py), and the
+median of the best ``combine_top_k`` of them. Each is backtested on the same rolling-origin folds,
+each fold as long as the served horizon (30 days or 8 weeks by default) so that the backtest
+measures the forecast people read; up to ``backtest_folds`` origins, laid back to back and ending
+at the last observation. A history too short for one full-horizon fold gets one shorter fold, down
+to ``min_fold_days``/``min_fold_weeks``; shorter still, seasonal naive is served unjudged.
 
-Non-negative counts: by default Prophet models the counts as they are (linear trend, additive
-seasonality and holidays) and the forecast and its bounds are clipped at zero. ``log_transform``
-fits ``log1p(y)`` instead and maps back with ``expm1``: it keeps counts positive by construction
-and makes weekly swings proportional to the level, but its trend extrapolates exponentially. We
-measured both on the same backtest folds (bench/RESULTS.md, "Forecast"): on the real Dân Trí
-series the log fit lost badly where volume stepped up (mean MASE 1.13 against 0.73 for plain
-counts), on the synthetic demo data it won slightly (0.84 against 0.89). Real data decides, so
-the default is clipping. A logistic trend was not an option: it needs a capacity per topic.
+Guard rail: the served model must have a strictly lower MASE than seasonal naive on those folds;
+where nothing beats it, seasonal naive is served and the reason says so. Every candidate's scores
+(MAE, sMAPE, MASE, coverage of the interval on the folds) are kept, so the choice can be checked.
+
+Published comparisons (M4 daily and weekly) show Prophet losing to ETS and Theta on most series
+and the combination of statistical models being the most robust choice: hence measuring per
+series, never assuming.
 """
 
 from __future__ import annotations
 
 import logging
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
 
+from config import ForecastSettings
+from models.forecast_candidates import (
+    COMBINATION,
+    PROPHET,
+    SEASONAL_NAIVE,
+    STATISTICAL,
+    candidates_for,
+    is_sparse,
+    seasonal_naive,
+    seasonal_periods,
+    statistical_forecast,
+)
+from models.forecast_prophet import can_win, prophet_forecast
+from models.forecast_scores import BacktestScore, better, describe, score_folds, sort_key
+
 log = logging.getLogger(__name__)
 
-PROPHET = "prophet"
-SEASONAL_NAIVE = "seasonal_naive"
-
-# What each frequency means for the defaults: step, seasonal period, horizons, minimum history.
-_FREQ = {
-    "D": {"step": pd.Timedelta(days=1), "season": 7, "horizon": 30, "backtest_horizon": 7, "min_history": 28},
-    "W": {"step": pd.Timedelta(weeks=1), "season": 1, "horizon": 8, "backtest_horizon": 4, "min_history": 16},
-}
-_YEARLY_MIN_DAYS = 2 * 365
-_TET = "Lunar New Year"
-_TET_WINDOW = 7
-
-
-@dataclass(frozen=True)
-class BacktestScore:
-    """A model's accuracy over the rolling-origin folds; ``mase`` is None for a constant series."""
-
-    model: str
-    mae: float
-    smape: float
-    mase: float | None
-    folds: int
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def vietnam_holidays(years: range | list[int], *, freq: str = "D") -> pd.DataFrame:
-    """Vietnamese public holidays as a Prophet holidays frame, with Tết given a ±7-day window.
-
-    The ``holidays`` package names each day of the Tết break separately ("Lunar New Year's Eve",
-    "Second Day of Lunar New Year", ...); they are folded into one ``tet`` holiday centred on the
-    first day, because comment volume moves for the whole week around it, not day by day. Other
-    names are stripped of their parenthesised part so that "Day off (substituted from ...)" and
-    "... (observed)" share one effect across years. For weekly series (``freq="W"``, weeks labelled
-    by their Monday) only Tết is kept, its window widened six days back so that every week it
-    touches is hit: a one-day holiday barely moves a week's total, and each holiday offset is one
-    more regressor that a year of 52 points cannot support (fits took five times longer).
-    """
-    import holidays as holidays_pkg
-
-    if freq not in _FREQ:
-        raise ValueError(f"freq must be 'D' or 'W', got {freq!r}")
-    calendar = holidays_pkg.country_holidays("VN", years=list(years), language="en_US")
-    rows = []
-    for day, name in sorted(calendar.items()):
-        if name == _TET:
-            rows.append(("tet", day, -_TET_WINDOW, _TET_WINDOW))
-        elif _TET not in name:
-            rows.append((name.split(" (")[0].strip(), day, 0, 0))
-    frame = pd.DataFrame(rows, columns=["holiday", "ds", "lower_window", "upper_window"])
-    frame["ds"] = pd.to_datetime(frame["ds"])
-    if freq == "W":
-        frame = frame[frame["holiday"] == "tet"].reset_index(drop=True)
-        frame["lower_window"] -= 6
-    return frame
-
-
-def seasonal_naive(y: np.ndarray, horizon: int, season: int, interval_width: float) -> pd.DataFrame:
-    """Repeat the last season of ``y``; the interval widens with each further season ahead.
-
-    The spread comes from the history's own seasonal differences (y[t] - y[t - season]), as in
-    Hyndman & Athanasopoulos (FPP3, 5.5); counts below zero are clipped.
-    """
-    y = np.asarray(y, dtype=float)
-    if len(y) < season:
-        raise ValueError(f"seasonal naive needs at least {season} points, got {len(y)}")
-    steps = np.arange(horizon)
-    yhat = y[len(y) - season + steps % season]
-    diffs = y[season:] - y[:-season]
-    sigma = float(np.std(diffs)) if len(diffs) > 1 else float(np.std(y))
-    z = NormalDist().inv_cdf(0.5 + interval_width / 2)
-    spread = z * sigma * np.sqrt(steps // season + 1)
-    return pd.DataFrame({"yhat": yhat, "lower": np.clip(yhat - spread, 0, None), "upper": yhat + spread})
-
-
-def mae(actual: np.ndarray, predicted: np.ndarray) -> float:
-    return float(np.mean(np.abs(np.asarray(actual, float) - np.asarray(predicted, float))))
-
-
-def smape(actual: np.ndarray, predicted: np.ndarray) -> float:
-    """Symmetric MAPE in percent (0-200); a step where both are zero counts as a perfect 0."""
-    actual, predicted = np.asarray(actual, float), np.asarray(predicted, float)
-    denom = np.abs(actual) + np.abs(predicted)
-    ratio = np.divide(2 * np.abs(actual - predicted), denom, out=np.zeros_like(denom), where=denom > 0)
-    return float(100 * np.mean(ratio))
-
-
-def naive_scale(train: np.ndarray, season: int) -> float | None:
-    """MASE's denominator: the in-sample MAE of the seasonal-naive forecast; None when it is 0."""
-    train = np.asarray(train, float)
-    if len(train) <= season:
-        return None
-    scale = float(np.mean(np.abs(train[season:] - train[:-season])))
-    return scale if scale > 0 else None
-
-
-@contextmanager
-def quiet_prophet() -> Iterator[None]:
-    """Keep cmdstanpy's per-chain INFO lines and Prophet's notices out of the log, only inside.
-
-    cmdstanpy sets up its logger (level DEBUG, own handler when nothing is configured) on first
-    use, so that happens first here, and the level raised after it is restored on the way out.
-    """
-    from cmdstanpy.utils import get_logger
-
-    loggers = [get_logger(), logging.getLogger("prophet")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(max(logging.WARNING, logger.getEffectiveLevel()))
-    try:
-        with warnings.catch_warnings():
-            # Prophet 1.5 still calls pandas with inplace=True, deprecated in pandas 3.1: not ours to fix.
-            for category in (DeprecationWarning, FutureWarning):
-                warnings.filterwarnings("ignore", category=category, module=r"prophet(\.|$)")
-            yield
-    finally:
-        for logger, level in zip(loggers, levels):
-            logger.setLevel(level)
+MODELS = (SEASONAL_NAIVE, *STATISTICAL, PROPHET, COMBINATION)
+_STEP = {"D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1)}
+_UNIT = {"D": "days", "W": "weeks"}
+# Fields of ForecastSettings that only the pipeline reads: not part of a forecast's identity.
+_PIPELINE_FIELDS = {"weekly", "workers", "alerts"}
 
 
 class TopicForecaster:
-    """Forecast one topic's comment volume, choosing Prophet or seasonal naive by backtest.
+    """Forecast one topic's comment volume with the candidate that wins the backtest.
 
     Parameters
     ----------
-    freq: ``"D"`` (daily series, weekly seasonality, seasonal naive repeats the last 7 days) or
-        ``"W"`` (weekly series labelled by the week's first day; seasonal naive repeats last week,
-        or the same week last year once there are two years).
-    horizon: steps to forecast after the last observation; None means 30 days or 8 weeks.
-    interval_width: probability mass of the uncertainty interval, in (0, 1). Default 0.8.
-    uncertainty_samples: Prophet's simulated draws for the interval. Prophet's default of 1000
-        makes predict cost more than fit; 200 gives bounds stable to a few percent. 0 is refused
-        here because alerts need the interval.
-    backtest_folds: rolling-origin folds, each ``backtest_horizon`` steps long, laid back to back
-        ending at the last observation, so the folds together forecast the most recent
-        ``backtest_folds * backtest_horizon`` steps, each from data before it. Default 3.
-    backtest_horizon: steps per fold; None means 7 days or 4 weeks.
-    min_history: Prophet is considered only with at least this many steps before the first fold;
-        None means 28 days or 16 weeks. Shorter series get seasonal naive, with the reason stored.
-    min_nonzero_share: Prophet is considered only when at least this share of steps has comments;
-        sparser series get seasonal naive. Default 0.3.
-    holidays: model Vietnamese public holidays and Tết (see ``vietnam_holidays``). Default True.
-    changepoint_prior_scale: Prophet's trend flexibility. Default 0.05 (Prophet's own).
-    log_transform: fit Prophet on log1p(counts) rather than the counts (see the module notes).
-        Default False.
-    random_seed: seed for the draws behind Prophet's interval, so the same series always gets the
-        same bounds (and the same alerts); None leaves the draws to numpy's global state. Default 0.
-    model: ``"auto"`` (the backtest winner), or ``"prophet"`` / ``"seasonal_naive"`` to publish that
-        model whatever the backtest says (both are still scored; a series too short or sparse for
-        Prophet still gets seasonal naive). Default ``"auto"``.
+    params: the forecast section of the settings (``config.ForecastSettings``, whose fields and
+        descriptions are the one list of parameters); None means the defaults.
+    freq: ``"D"`` (daily series, weekly seasonality) or ``"W"`` (weekly series labelled by the
+        week's first day; yearly seasonality once there are two years).
+    horizon: steps to forecast after the last observation, and the length of each backtest fold;
+        None means ``params.horizon_days`` or ``params.horizon_weeks``.
+    overrides: any other field of ``ForecastSettings`` by name (``uncertainty_samples=50``),
+        validated as the settings are.
 
     Fitted attributes (None until ``fit``): ``history`` (the validated series), ``chosen_model``
-    (``"prophet"`` or ``"seasonal_naive"``), ``reason`` (why that model, in words), ``scores``
-    (``{model: BacktestScore}``, empty when the series is too short to backtest) and ``asof``
-    (the chosen model's backtest forecasts: ds, yhat, lower, upper, cutoff — each point forecast
-    from data before it, which is what surge detection compares actual volume against).
+    (one of ``MODELS``), ``members`` (the combined models when that is ``"combination"``),
+    ``reason`` (why that model, in words), ``scores`` (``{model: BacktestScore}``, empty when the
+    series is too short to backtest), ``coverage`` (the chosen model's share of fold points inside
+    its interval) and ``asof`` (the chosen model's backtest forecasts: ds, yhat, lower, upper,
+    cutoff — each point forecast from data before its fold, which is what surge detection
+    compares actual volume against).
     """
 
     def __init__(
-        self,
-        *,
-        freq: str = "D",
-        horizon: int | None = None,
-        interval_width: float = 0.8,
-        uncertainty_samples: int = 200,
-        backtest_folds: int = 3,
-        backtest_horizon: int | None = None,
-        min_history: int | None = None,
-        min_nonzero_share: float = 0.3,
-        holidays: bool = True,
-        changepoint_prior_scale: float = 0.05,
-        log_transform: bool = False,
-        model: str = "auto",
-        random_seed: int | None = 0,
+        self, params: ForecastSettings | None = None, *, freq: str = "D", horizon: int | None = None, **overrides
     ) -> None:
-        if freq not in _FREQ:
+        if freq not in _STEP:
             raise ValueError(f"freq must be 'D' or 'W', got {freq!r}")
-        defaults = _FREQ[freq]
+        params = params or ForecastSettings()
+        unknown = set(overrides) - set(ForecastSettings.model_fields)
+        if unknown:
+            raise TypeError(f"unknown forecast parameters: {', '.join(sorted(unknown))}")
+        if overrides:
+            params = ForecastSettings.model_validate({**params.model_dump(), **overrides})
+        if params.model not in ("auto", *MODELS):
+            raise ValueError(f"model must be 'auto' or one of {', '.join(MODELS)}, got {params.model!r}")
+        daily = freq == "D"
+        self.params = params
         self.freq = freq
-        self.horizon = defaults["horizon"] if horizon is None else horizon
-        self.interval_width = interval_width
-        self.uncertainty_samples = uncertainty_samples
-        self.backtest_folds = backtest_folds
-        self.backtest_horizon = defaults["backtest_horizon"] if backtest_horizon is None else backtest_horizon
-        self.min_history = defaults["min_history"] if min_history is None else min_history
-        self.min_nonzero_share = min_nonzero_share
-        self.holidays = holidays
-        self.changepoint_prior_scale = changepoint_prior_scale
-        self.log_transform = log_transform
-        self.model = model
-        self.random_seed = random_seed
-        self.validate_settings()
+        self.horizon = (params.horizon_days if daily else params.horizon_weeks) if horizon is None else horizon
+        if self.horizon < 1:
+            raise ValueError(f"horizon must be at least 1, got {self.horizon}")
+        self.interval_width = params.interval_width
+        self.min_history = params.min_history_days if daily else params.min_history_weeks
+        self.min_fold = params.min_fold_days if daily else params.min_fold_weeks
 
         self.history: pd.DataFrame | None = None
         self.chosen_model: str | None = None
+        self.members: list[str] = []
+        self._combination_members: list[str] = []
         self.reason: str | None = None
         self.scores: dict[str, BacktestScore] | None = None
         self.asof: pd.DataFrame | None = None
-        self._prophet = None
-
-    def validate_settings(self) -> None:
-        if self.model not in ("auto", PROPHET, SEASONAL_NAIVE):
-            raise ValueError(f"model must be 'auto', 'prophet' or 'seasonal_naive', got {self.model!r}")
-        if self.horizon < 1:
-            raise ValueError(f"horizon must be at least 1, got {self.horizon}")
-        if not 0 < self.interval_width < 1:
-            raise ValueError(f"interval_width must be between 0 and 1, got {self.interval_width}")
-        if self.uncertainty_samples < 1:
-            raise ValueError("uncertainty_samples must be at least 1: alerts need the interval")
-        if self.backtest_folds < 1 or self.backtest_horizon < 1:
-            raise ValueError("backtest_folds and backtest_horizon must be at least 1")
-        if self.min_history < 2 * _FREQ[self.freq]["season"]:
-            raise ValueError(f"min_history must cover two seasons, at least {2 * _FREQ[self.freq]['season']}")
-        if not 0 <= self.min_nonzero_share <= 1:
-            raise ValueError(f"min_nonzero_share must be between 0 and 1, got {self.min_nonzero_share}")
+        self.season = 7 if daily else 1
+        self._forecast: pd.DataFrame | None = None
 
     def config(self) -> dict:
         """The settings, as plain values: part of the series fingerprint, so a change forces a refit."""
-        return {
-            "freq": self.freq,
-            "horizon": self.horizon,
-            "interval_width": self.interval_width,
-            "uncertainty_samples": self.uncertainty_samples,
-            "backtest_folds": self.backtest_folds,
-            "backtest_horizon": self.backtest_horizon,
-            "min_history": self.min_history,
-            "min_nonzero_share": self.min_nonzero_share,
-            "holidays": self.holidays,
-            "changepoint_prior_scale": self.changepoint_prior_scale,
-            "log_transform": self.log_transform,
-            "model": self.model,
-            "random_seed": self.random_seed,
-        }
+        values = {k: v for k, v in self.params.values().items() if k not in _PIPELINE_FIELDS}
+        return {**values, "freq": self.freq, "horizon": self.horizon}
+
+    @property
+    def coverage(self) -> float | None:
+        score = (self.scores or {}).get(self.chosen_model)
+        return score.coverage if score else None
 
     def validate_inputs(self, series: pd.DataFrame) -> pd.DataFrame:
         """The series as float counts on a regular grid, or a ValueError saying what is wrong."""
@@ -283,122 +135,180 @@ class TopicForecaster:
         if frame["ds"].duplicated().any():
             raise ValueError("Found duplicate dates in column ds.")
         gaps = frame["ds"].diff().dropna()
-        if (gaps != _FREQ[self.freq]["step"]).any():
+        if (gaps != _STEP[self.freq]).any():
             unit = "day" if self.freq == "D" else "week"
             raise ValueError(f"Column ds must be consecutive, one row a {unit}; zero-fill the missing steps.")
         return frame
 
-    @property
-    def season(self) -> int:
-        """Seasonal period in steps: 7 for daily; 52 for weekly with two years of history, else 1."""
-        if self.freq == "W" and self.history is not None and len(self.history) >= 104:
-            return 52
-        return _FREQ[self.freq]["season"]
-
     def fit(self, series: pd.DataFrame) -> TopicForecaster:
-        """Backtest both models, choose by MASE, and fit the chosen one on the whole series."""
+        """Backtest every candidate on the same folds, choose, and forecast with the choice."""
         history = self.validate_inputs(series)
-        if len(history) < _FREQ[self.freq]["season"]:
-            raise ValueError(f"series has {len(history)} points; even seasonal naive needs {_FREQ[self.freq]['season']}")
+        minimum = 7 if self.freq == "D" else 1
+        if len(history) < minimum:
+            raise ValueError(f"series has {len(history)} points; even seasonal naive needs {minimum}")
         self.history = history
         y = history["y"].to_numpy()
-        folds = self._fold_cutoffs(len(y))
-        nonzero = float(np.mean(y > 0))
-        self.scores = {}
-        self._prophet = None
-        if not folds:
-            self._choose_naive(
-                f"history of {len(y)} steps is too short to backtest Prophet "
-                f"(needs {self.min_history + self.backtest_horizon})"
+        periods = seasonal_periods(self.freq, len(y))
+        self.season = periods[0] if periods else 1
+        self.scores, self.members, self._combination_members = {}, [], []
+        cutoffs, fold_horizon = self._folds(len(y))
+        if not cutoffs:
+            self._serve_unjudged(
+                f"history of {len(y)} {_UNIT[self.freq]} is too short to backtest "
+                f"(needs {self.min_history + self.min_fold})"
             )
             return self
-        if nonzero < self.min_nonzero_share:
-            self._choose_naive(
-                f"too sparse for Prophet: {nonzero:.0%} of steps have comments (needs {self.min_nonzero_share:.0%})"
-            )
-            return self
-        naive_runs = [self._naive_fold(y, cutoff) for cutoff in folds]
-        self.scores[SEASONAL_NAIVE] = self._score(SEASONAL_NAIVE, y, folds, naive_runs)
+        runs = self._backtest(y, cutoffs, fold_horizon)
+        for name, model_runs in runs.items():
+            self.scores[name] = score_folds(name, y, cutoffs, fold_horizon, self.season, model_runs)
+        self._add_combination(runs, y, cutoffs, fold_horizon)
+        chosen, reason = self._choose(cutoffs, fold_horizon)
         try:
-            prophet_runs = [self._prophet_fold(cutoff) for cutoff in folds]
-            self.scores[PROPHET] = self._score(PROPHET, y, folds, prophet_runs)
-            prophet_won = _better(self.scores[PROPHET], self.scores[SEASONAL_NAIVE])
-            published = self.model == PROPHET or (self.model == "auto" and prophet_won)
-            if published:
-                self._prophet = self._fit_prophet(self.history)
-        except (RuntimeError, ValueError) as exc:
-            log.warning("Prophet failed, using seasonal naive: %s", exc)
-            self._choose_naive(f"Prophet failed: {exc}", naive_runs, folds)
-            return self
-        comparison = _compare(self.scores[PROPHET], self.scores[SEASONAL_NAIVE])
-        winner = "Prophet beat seasonal naive" if prophet_won else "seasonal naive beat or matched Prophet"
-        pinned = "" if self.model == "auto" else f"model={self.model!r} was asked for; "
-        if published:
-            self.chosen_model = PROPHET
-            self.asof = self._asof_frame(prophet_runs, folds)
-            self.reason = f"{pinned}{winner} in the backtest ({comparison})"
-        else:
-            self._choose_naive(f"{pinned}{winner} in the backtest ({comparison})", naive_runs, folds)
+            self._forecast = self._final_forecast(chosen)
+        except Exception as exc:  # noqa: BLE001 - a numerical failure of one model must not stop the run
+            log.warning("%s failed on the whole history, serving seasonal naive: %s", chosen, exc)
+            chosen, reason = SEASONAL_NAIVE, f"{chosen} failed on the whole history ({exc}); serving seasonal naive"
+            self.members = []
+            self._forecast = self._final_forecast(SEASONAL_NAIVE)
+        self.chosen_model, self.reason = chosen, reason
+        chosen_runs = runs[COMBINATION] if chosen == COMBINATION else runs[chosen]
+        self.asof = self._asof_frame(chosen_runs, cutoffs, fold_horizon)
         return self
 
     def predict(self) -> pd.DataFrame:
         """The chosen model's forecast for ``horizon`` steps after the history: ds, yhat, lower, upper."""
-        if self.history is None:
+        if self._forecast is None:
             raise ValueError("Call fit before predict.")
-        step = _FREQ[self.freq]["step"]
-        future = pd.DataFrame({"ds": self.history["ds"].iloc[-1] + step * np.arange(1, self.horizon + 1)})
-        if self.chosen_model == PROPHET:
-            points = self._predict_prophet(self._prophet, future)
-        else:
-            points = seasonal_naive(self.history["y"].to_numpy(), self.horizon, self.season, self.interval_width)
-        return pd.concat([future, points.reset_index(drop=True)], axis=1)
+        return self._forecast.copy()
 
-    def _fold_cutoffs(self, n: int) -> list[int]:
-        """Indices where each fold's training ends, oldest first; folds too short to train are dropped."""
-        cutoffs = [n - k * self.backtest_horizon for k in range(self.backtest_folds, 0, -1)]
-        return [c for c in cutoffs if c >= self.min_history]
+    def _folds(self, n: int) -> tuple[list[int], int]:
+        """Training ends of the folds (oldest first) and the fold length: full-horizon folds where
+        the history allows, else one shorter fold, else none."""
+        full = min(self.params.backtest_folds, (n - self.min_history) // self.horizon)
+        if full >= 1:
+            return [n - k * self.horizon for k in range(full, 0, -1)], self.horizon
+        short = min(self.horizon, n - self.min_history)
+        if short >= self.min_fold:
+            return [n - short], short
+        return [], 0
 
-    def _choose_naive(self, reason: str, runs: list[pd.DataFrame] | None = None, folds: list[int] | None = None) -> None:
-        self.chosen_model = SEASONAL_NAIVE
-        self.reason = reason
-        if runs is None:
-            # Too short to backtest: still give surge detection the latest as-of forecast we can.
-            y = self.history["y"].to_numpy()
-            cutoff = len(y) - self.backtest_horizon
-            folds = [cutoff] if cutoff >= self.season else []
-            runs = [self._naive_fold(y, c) for c in folds]
-        self.asof = self._asof_frame(runs, folds)
+    def _backtest(self, y: np.ndarray, cutoffs: list[int], horizon: int) -> dict[str, list[pd.DataFrame]]:
+        runs = {SEASONAL_NAIVE: [seasonal_naive(y[:c], horizon, self.season, self.interval_width) for c in cutoffs]}
+        names = candidates_for(y, seasonal_periods(self.freq, len(y)), self.params)
+        if self.params.model in STATISTICAL and self.params.model not in names:
+            names.append(self.params.model)
+        for name in names:
+            try:
+                runs[name] = [
+                    statistical_forecast(name, y[:c], horizon, seasonal_periods(self.freq, c), self.params)
+                    for c in cutoffs
+                ]
+            except Exception as exc:  # noqa: BLE001 - a numerical failure of one model must not stop the run
+                log.info("candidate %s dropped: %s", name, exc)
+        if self._prophet_is_candidate(y, cutoffs, horizon):
+            try:
+                runs[PROPHET] = [self._prophet_fold(c, horizon) for c in cutoffs]
+            except (RuntimeError, ValueError) as exc:
+                log.warning("Prophet dropped from the backtest: %s", exc)
+        return runs
 
-    def _naive_fold(self, y: np.ndarray, cutoff: int) -> pd.DataFrame:
-        return seasonal_naive(y[:cutoff], self.backtest_horizon, self.season, self.interval_width)
+    def _prophet_is_candidate(self, y: np.ndarray, cutoffs: list[int], horizon: int) -> bool:
+        if self.params.model == PROPHET or self.params.prophet == "always":
+            return True
+        if self.params.prophet == "never" or is_sparse(y, self.params):
+            return False
+        ds, step = self.history["ds"], _STEP[self.freq]
+        judged = [(ds.iloc[c], ds.iloc[c] + step * (horizon - 1)) for c in cutoffs]
+        judged.append((ds.iloc[-1] + step, ds.iloc[-1] + step * self.horizon))
+        return can_win(ds, judged, self.freq)
 
-    def _prophet_fold(self, cutoff: int) -> pd.DataFrame:
+    def _prophet_fold(self, cutoff: int, horizon: int) -> pd.DataFrame:
         train = self.history.iloc[:cutoff]
-        test = self.history.iloc[cutoff : cutoff + self.backtest_horizon][["ds"]]
-        return self._predict_prophet(self._fit_prophet(train), test)
+        test = self.history.iloc[cutoff : cutoff + horizon][["ds"]]
+        return prophet_forecast(train, test, self.freq, self.params)
 
-    def _score(self, model: str, y: np.ndarray, folds: list[int], runs: list[pd.DataFrame]) -> BacktestScore:
-        maes, smapes, mases = [], [], []
-        for cutoff, run in zip(folds, runs):
-            actual = y[cutoff : cutoff + self.backtest_horizon]
-            fold_mae = mae(actual, run["yhat"].to_numpy())
-            maes.append(fold_mae)
-            smapes.append(smape(actual, run["yhat"].to_numpy()))
-            scale = naive_scale(y[:cutoff], self.season)
-            if scale is not None:
-                mases.append(fold_mae / scale)
-        return BacktestScore(
-            model=model,
-            mae=float(np.mean(maes)),
-            smape=float(np.mean(smapes)),
-            mase=float(np.mean(mases)) if mases else None,
-            folds=len(folds),
+    def _add_combination(self, runs: dict, y: np.ndarray, cutoffs: list[int], horizon: int) -> None:
+        """The median of the best ``combine_top_k`` candidates, fold by fold, scored like the rest."""
+        ranked = sorted(self.scores.values(), key=sort_key)[: self.params.combine_top_k]
+        if len(ranked) < 2:
+            return
+        members = [score.model for score in ranked]
+        runs[COMBINATION] = [_median([runs[m][i] for m in members]) for i in range(len(cutoffs))]
+        self.scores[COMBINATION] = score_folds(COMBINATION, y, cutoffs, horizon, self.season, runs[COMBINATION])
+        self._combination_members = members
+
+    def _choose(self, cutoffs: list[int], horizon: int) -> tuple[str, str]:
+        naive = self.scores[SEASONAL_NAIVE]
+        folds = f"{len(cutoffs)} fold{'s' if len(cutoffs) > 1 else ''} of {horizon} {_UNIT[self.freq]}"
+        ranking = ", ".join(f"{s.model} {describe(s)}" for s in sorted(self.scores.values(), key=sort_key))
+        pinned = self.params.model
+        if pinned != "auto":
+            if pinned not in self.scores:
+                return SEASONAL_NAIVE, f"model={pinned!r} was asked for but could not be backtested; ({folds}: {ranking})"
+            self._take_members(pinned)
+            return pinned, f"model={pinned!r} was asked for ({folds}: {ranking})"
+        best = min(self.scores.values(), key=sort_key)
+        combination = self.scores.get(COMBINATION)
+        preferred = ""
+        if combination is not None and best is not combination:
+            if sort_key(combination)[0] * (1 - self.params.combine_margin) <= sort_key(best)[0]:
+                best = combination
+                preferred = f", preferred to {min(self.scores.values(), key=sort_key).model} within the margin"
+        if best.model == SEASONAL_NAIVE or not better(best, naive):
+            return SEASONAL_NAIVE, f"no candidate beat seasonal naive in the backtest, so it is served ({folds}: {ranking})"
+        self._take_members(best.model)
+        what = f"combination (median of {', '.join(self.members)})" if best.model == COMBINATION else best.model
+        return best.model, (
+            f"{what}{preferred} beat seasonal naive and every other candidate in the backtest "
+            f"({describe(best)} vs {describe(naive)}; {folds}: {ranking})"
         )
 
-    def _asof_frame(self, runs: list[pd.DataFrame], folds: list[int]) -> pd.DataFrame:
+    def _take_members(self, model: str) -> None:
+        self.members = list(self._combination_members) if model == COMBINATION else []
+
+    def forecast_of(self, model: str) -> pd.DataFrame:
+        """What ``model`` forecasts for the horizon after the history (ds, yhat, lower, upper): any
+        candidate by name, or ``"combination"`` of the backtest's best; for comparing with the
+        served forecast (bench/forecast.py does)."""
+        if self.history is None:
+            raise ValueError("Call fit before forecast_of.")
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+        if model == COMBINATION and not self._combination_members:
+            raise ValueError("no combination: fewer than two candidates were backtested")
+        return self._final_forecast(model, self._combination_members)
+
+    def _final_forecast(self, model: str, members: list[str] | None = None) -> pd.DataFrame:
+        step = _STEP[self.freq]
+        future = pd.DataFrame({"ds": self.history["ds"].iloc[-1] + step * np.arange(1, self.horizon + 1)})
+        if model == COMBINATION:
+            points = _median([self._model_forecast(m, future) for m in members or self.members])
+        else:
+            points = self._model_forecast(model, future)
+        return pd.concat([future, points.reset_index(drop=True)], axis=1)
+
+    def _model_forecast(self, model: str, future: pd.DataFrame) -> pd.DataFrame:
+        y = self.history["y"].to_numpy()
+        if model == SEASONAL_NAIVE:
+            return seasonal_naive(y, self.horizon, self.season, self.interval_width)
+        if model == PROPHET:
+            return prophet_forecast(self.history, future, self.freq, self.params)
+        return statistical_forecast(model, y, self.horizon, seasonal_periods(self.freq, len(y)), self.params)
+
+    def _serve_unjudged(self, reason: str) -> None:
+        """Too short to backtest: seasonal naive, and the latest as-of forecast that can be made."""
+        y = self.history["y"].to_numpy()
+        self.chosen_model, self.reason = SEASONAL_NAIVE, reason
+        self._forecast = self._final_forecast(SEASONAL_NAIVE)
+        horizon = min(self.min_fold, len(y) - self.season)
+        cutoffs = [len(y) - horizon] if horizon >= 1 else []
+        runs = [seasonal_naive(y[:c], horizon, self.season, self.interval_width) for c in cutoffs]
+        self.asof = self._asof_frame(runs, cutoffs, horizon)
+
+    def _asof_frame(self, runs: list[pd.DataFrame], cutoffs: list[int], horizon: int) -> pd.DataFrame:
         parts = []
-        for cutoff, run in zip(folds, runs):
-            ds = self.history["ds"].iloc[cutoff : cutoff + self.backtest_horizon].reset_index(drop=True)
+        for cutoff, run in zip(cutoffs, runs):
+            ds = self.history["ds"].iloc[cutoff : cutoff + horizon].reset_index(drop=True)
             part = pd.concat([ds, run[["yhat", "lower", "upper"]].reset_index(drop=True)], axis=1)
             part["cutoff"] = self.history["ds"].iloc[cutoff - 1]
             parts.append(part)
@@ -406,62 +316,10 @@ class TopicForecaster:
             return pd.DataFrame(columns=["ds", "yhat", "lower", "upper", "cutoff"])
         return pd.concat(parts, ignore_index=True)
 
-    def _fit_prophet(self, train: pd.DataFrame):
-        from prophet import Prophet
 
-        span_days = (train["ds"].iloc[-1] - train["ds"].iloc[0]).days
-        holidays = None
-        if self.holidays:
-            last = train["ds"].iloc[-1] + _FREQ[self.freq]["step"] * self.horizon
-            holidays = vietnam_holidays(range(train["ds"].iloc[0].year, last.year + 1), freq=self.freq)
-        model = Prophet(
-            growth="linear",
-            yearly_seasonality=span_days >= _YEARLY_MIN_DAYS,
-            weekly_seasonality=self.freq == "D",
-            daily_seasonality=False,
-            holidays=holidays,
-            interval_width=self.interval_width,
-            uncertainty_samples=self.uncertainty_samples,
-            changepoint_prior_scale=self.changepoint_prior_scale,
-        )
-        fitted = train.assign(y=np.log1p(train["y"])) if self.log_transform else train
-        with quiet_prophet():
-            model.fit(fitted)
-        return model
-
-    def _predict_prophet(self, model, future: pd.DataFrame) -> pd.DataFrame:
-        with quiet_prophet(), _seeded_numpy(self.random_seed):
-            raw = model.predict(future[["ds"]])
-        back = {}
-        for name, column in (("yhat", "yhat"), ("lower", "yhat_lower"), ("upper", "yhat_upper")):
-            values = raw[column].to_numpy()
-            back[name] = np.clip(np.expm1(values) if self.log_transform else values, 0, None)
-        return pd.DataFrame(back)
-
-
-@contextmanager
-def _seeded_numpy(seed: int | None) -> Iterator[None]:
-    """Prophet draws its interval samples from numpy's global generator: seed it for the call only,
-    and give the caller back the state it had."""
-    if seed is None:
-        yield
-        return
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        yield
-    finally:
-        np.random.set_state(state)
-
-
-def _better(candidate: BacktestScore, baseline: BacktestScore) -> bool:
-    """Strictly lower MASE wins; for a constant history (no MASE) compare MAE. Ties go to the baseline."""
-    if candidate.mase is not None and baseline.mase is not None:
-        return candidate.mase < baseline.mase
-    return candidate.mae < baseline.mae
-
-
-def _compare(prophet_score: BacktestScore, naive_score: BacktestScore) -> str:
-    if prophet_score.mase is not None and naive_score.mase is not None:
-        return f"MASE {prophet_score.mase:.3f} vs {naive_score.mase:.3f} over {naive_score.folds} folds"
-    return f"MAE {prophet_score.mae:.3f} vs {naive_score.mae:.3f} over {naive_score.folds} folds"
+def _median(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Point-wise median of forecasts (yhat, lower, upper each), the combination's forecast."""
+    return pd.DataFrame({
+        column: np.median(np.stack([f[column].to_numpy(float) for f in frames]), axis=0)
+        for column in ("yhat", "lower", "upper")
+    })

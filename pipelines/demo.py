@@ -79,8 +79,8 @@ def run_demo(settings: Settings, store: Store, *, n_comments: int = 24000) -> De
     alerts = detect_alerts(settings, store)
     kinds = Counter(alert.kind for alert in alerts)
     summary.stages.append(
-        f"forecast: {forecast.refitted} of {forecast.series} series forecast ({forecast.prophet} Prophet, "
-        f"{forecast.seasonal_naive} seasonal naive); alerts: {len(alerts)} new"
+        f"forecast: {forecast.refitted} of {forecast.series} series forecast ({forecast.chosen_text()}); "
+        f"alerts: {len(alerts)} new"
         + (f" ({', '.join(f'{kind} {n}' for kind, n in sorted(kinds.items()))})" if kinds else "")
     )
     # The report is the last stage: later stages go above it.

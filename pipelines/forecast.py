@@ -16,13 +16,14 @@ import hashlib
 import json
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models.forecast import PROPHET, TopicForecaster
+from models.forecast import TopicForecaster
 from config import Settings
 from pipelines import ray_engine
 from pipelines.ray_engine import RayEngine
@@ -39,7 +40,8 @@ _MIN_SERIES_FOR_POOL = 8
 
 @dataclass(frozen=True)
 class SeriesTask:
-    """One topic's series and the forecaster settings: everything a worker process needs."""
+    """One topic's series and the forecaster settings (``TopicForecaster.config()``, freq and
+    horizon included): everything a worker process needs."""
 
     topic_key: str
     freq: str
@@ -51,7 +53,7 @@ class SeriesTask:
     def fingerprint(self) -> str:
         """Same series and same settings give the same fingerprint, so the stored forecast still holds."""
         digest = hashlib.sha256()
-        digest.update(json.dumps({"freq": self.freq, **self.config}, sort_keys=True).encode())
+        digest.update(json.dumps(self.config, sort_keys=True).encode())
         digest.update(self.ds.astype("datetime64[D]").astype(np.int64).tobytes())
         digest.update(self.y.astype(np.float64).tobytes())
         return digest.hexdigest()
@@ -63,29 +65,13 @@ class ForecastReport:
     series: int
     refitted: int
     skipped: int
-    prophet: int
-    seasonal_naive: int
+    chosen: dict[str, int] = field(default_factory=dict)
+    """Refitted series per served model."""
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
-
-def forecaster_config(settings: Settings, freq: str) -> dict[str, Any]:
-    """TopicForecaster keyword arguments for one frequency, from ``settings.forecast``."""
-    fs = settings.forecast
-    daily = freq == "D"
-    return {
-        "freq": freq,
-        "horizon": fs.horizon_days if daily else fs.horizon_weeks,
-        "interval_width": fs.interval_width,
-        "uncertainty_samples": fs.uncertainty_samples,
-        "backtest_folds": fs.backtest_folds,
-        "backtest_horizon": fs.backtest_horizon_days if daily else fs.backtest_horizon_weeks,
-        "min_history": fs.min_history_days if daily else fs.min_history_weeks,
-        "min_nonzero_share": fs.min_nonzero_share,
-        "holidays": fs.holidays,
-        "changepoint_prior_scale": fs.changepoint_prior_scale,
-        "log_transform": fs.log_transform,
-    }
+    def chosen_text(self) -> str:
+        return ", ".join(f"{count} {model}" for model, count in sorted(self.chosen.items())) or "none"
 
 
 def forecast_series(task: SeriesTask) -> dict[str, Any]:
@@ -93,8 +79,7 @@ def forecast_series(task: SeriesTask) -> dict[str, Any]:
 
     Pure: reads nothing but the task, so it runs the same in this process or a worker.
     """
-    config = {k: v for k, v in task.config.items() if k != "freq"}
-    forecaster = TopicForecaster(freq=task.freq, **config)
+    forecaster = TopicForecaster(**task.config)
     forecaster.fit(pd.DataFrame({"ds": task.ds, "y": task.y}))
     return {
         "topic_key": task.topic_key,
@@ -104,8 +89,10 @@ def forecast_series(task: SeriesTask) -> dict[str, Any]:
         "history_end": forecaster.history["ds"].iloc[-1].date(),
         "observations": len(forecaster.history),
         "chosen_model": forecaster.chosen_model,
+        "members": forecaster.members,
         "reason": forecaster.reason,
         "interval_width": forecaster.interval_width,
+        "coverage": forecaster.coverage,
         "points": forecaster.predict(),
         "asof": forecaster.asof,
         "scores": [score.as_dict() for score in forecaster.scores.values()],
@@ -115,7 +102,7 @@ def forecast_series(task: SeriesTask) -> dict[str, Any]:
 def series_tasks(settings: Settings, daily: pd.DataFrame) -> list[SeriesTask]:
     """Daily and (if configured) weekly tasks per topic, each starting at the topic's first comment."""
     tasks = []
-    configs = {"D": forecaster_config(settings, "D"), "W": forecaster_config(settings, "W")}
+    configs = {freq: TopicForecaster(settings.forecast, freq=freq).config() for freq in ("D", "W")}
     frame = daily.assign(ds=local_days(daily["ds"]))
     for key, group in frame.groupby("topic_key", sort=True):
         series = group.groupby("ds")["y"].sum()
@@ -180,14 +167,12 @@ def forecast_topics(settings: Settings, store: Store) -> ForecastReport:
         settings=settings.forecast.model_dump(mode="json"),
         results=results,
     )
-    prophet = sum(r["chosen_model"] == PROPHET for r in results)
     return ForecastReport(
         run_id=run_id,
         series=len(tasks),
         refitted=len(results),
         skipped=len(tasks) - len(changed),
-        prophet=prophet,
-        seasonal_naive=len(results) - prophet,
+        chosen=dict(Counter(r["chosen_model"] for r in results)),
         failed=failures,
         seconds=round(time.monotonic() - started, 2),
     )

@@ -77,9 +77,9 @@ class ForecastSummary:
     """The stored forecast of one topic, restricted to the dates the report shows."""
 
     model: str
-    """The model whose forecast is published (``prophet`` or the seasonal-naive baseline)."""
+    """The model whose forecast is published (``models.forecast.MODELS``: a candidate or their combination)."""
     reason: str | None
-    """Why that model was chosen (e.g. the series was too short, or Prophet lost the backtest)."""
+    """Why that model was chosen (e.g. the series was too short, or nothing beat seasonal naive)."""
     interval_width: float | None
     points: list[ForecastPoint]
     """The forecast ahead of the history it was fitted on, from ``start`` to ``horizon_days`` after ``end``."""
@@ -87,8 +87,10 @@ class ForecastSummary:
     """Backtest forecasts of days in the period, each made from data before that day: what the
     period's actual volume is compared with (surges are days above their upper bound)."""
     backtest: dict[str, dict[str, float | None]]
-    """Per model, its backtest figures (``mae``, ``smape``, ``mase``)."""
+    """Per model, its backtest figures (``mae``, ``smape``, ``mase``, ``coverage``)."""
     created_at: str | None = None
+    coverage: float | None = None
+    """Share of the backtest days inside the served model's interval (about interval_width when honest)."""
 
 
 @dataclass
@@ -313,10 +315,11 @@ def _forecast_summary(stored: dict | None, report: TopicReport, horizon_end: dat
         model=stored["chosen_model"],
         reason=stored["reason"],
         interval_width=stored["interval_width"],
+        coverage=stored.get("coverage"),
         points=_points_between(stored["points"], report.start, horizon_end),
         asof=_points_between(stored.get("asof", []), report.start, report.end),
         backtest={
-            model: {name: figures.get(name) for name in ("mae", "smape", "mase")}
+            model: {name: figures.get(name) for name in ("mae", "smape", "mase", "coverage")}
             for model, figures in stored["backtest"].items()
         },
         created_at=_iso(stored.get("created_at")),

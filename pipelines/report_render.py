@@ -26,11 +26,11 @@ FORMATS = ("md", "html", "csv", "json")
 MEDIA_TYPES = {"md": "text/markdown", "html": "text/html", "csv": "text/csv", "json": "application/json"}
 """Media type per format; all text is UTF-8."""
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_METRIC_NAMES = {"mae": "MAE", "smape": "sMAPE", "mase": "MASE"}
+_METRIC_NAMES = {"mae": "MAE", "smape": "sMAPE", "mase": "MASE", "coverage": "coverage"}
 CSV_COLUMNS = (
     "rank", "topic_key", "label", "keywords", "volume", "previous_volume", "change_pct", "share_pct",
     "alerts", "forecast_model", "forecast_reason", "forecast_days", "forecast_sum",
-    "forecast_lower_sum", "forecast_upper_sum", "backtest_mase",
+    "forecast_lower_sum", "forecast_upper_sum", "backtest_mase", "backtest_coverage",
 )
 
 
@@ -103,6 +103,11 @@ def _forecast_text(forecast: ForecastSummary | None) -> str:
         )
     else:
         text += " It has no points in or just after this period."
+    if forecast.coverage is not None and forecast.interval_width:
+        text += (
+            f" Its {forecast.interval_width:.0%} interval held {forecast.coverage:.0%} of the backtest days"
+            " (measured on forecasts made before them)."
+        )
     backtest = _backtest_text(forecast)
     return text + (f" Backtest: {backtest}." if backtest else "")
 
@@ -247,6 +252,7 @@ def _csv(report: TopicReport) -> str:
             len(forecast.points) if forecast else "",
             *(round(_total(forecast, c), 1) if forecast else "" for c in ("yhat", "lower", "upper")),
             _blank_if_none(_chosen_mase(forecast)),
+            _blank_if_none(forecast.coverage if forecast else None),
         ])
     return buffer.getvalue()
 

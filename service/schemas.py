@@ -163,16 +163,27 @@ class BacktestScores(BaseModel):
     mae: float
     smape: float
     mase: float | None = Field(None, description="Null when the history is constant (no scale).")
+    coverage: float | None = Field(
+        None, description="Share of backtest points inside the model's interval (about interval_width when honest)."
+    )
     folds: int
+    horizon: int | None = Field(None, description="Steps each backtest fold forecast (the served horizon where the history allows).")
 
 
 class ForecastPublic(BaseModel):
     topic_key: str
     freq: Literal["day", "week"]
-    model: str = Field(description="The model whose forecast this is: the backtest winner.")
-    baseline_chosen: bool = Field(description="True when the seasonal-naive baseline beat Prophet.")
+    model: str = Field(
+        description="The model whose forecast this is: the backtest winner (seasonal_naive, auto_ets, theta, mstl, "
+        "croston, adida, prophet, or combination)."
+    )
+    members: list[str] = Field(default_factory=list, description="For a combination: the models it is the median of.")
+    baseline_chosen: bool = Field(description="True when seasonal naive is served: no candidate beat it in the backtest.")
     reason: str
     interval_width: float
+    coverage: float | None = Field(
+        None, description="Share of backtest points inside the served model's interval: the interval's measured honesty."
+    )
     history_start: date
     history_end: date
     observations: int

@@ -15,7 +15,7 @@ import pandas as pd
 from store.db import Store
 
 _POINT_COLUMNS = ["topic_key", "freq", "kind", "ds", "yhat", "lower", "upper"]
-_BACKTEST_COLUMNS = ["topic_key", "freq", "model", "mae", "smape", "mase", "folds"]
+_BACKTEST_COLUMNS = ["topic_key", "freq", "model", "mae", "smape", "mase", "folds", "coverage", "horizon"]
 
 
 def fingerprints(store: Store) -> dict[tuple[str, str], str]:
@@ -36,8 +36,9 @@ def write_run(
     """Record one forecast run and replace the forecasts of the series it refitted, atomically.
 
     Each result is a dict with topic_key, freq, fingerprint, history_start, history_end,
-    observations, chosen_model, reason, interval_width, ``points`` and ``asof`` (DataFrames of
-    ds, yhat, lower, upper) and ``scores`` (dicts of model, mae, smape, mase, folds). Returns the run id.
+    observations, chosen_model, members (list), reason, interval_width, coverage, ``points`` and
+    ``asof`` (DataFrames of ds, yhat, lower, upper) and ``scores`` (dicts of model, mae, smape,
+    mase, coverage, folds, horizon). Returns the run id.
     """
     now = dt.datetime.now(dt.UTC)
     points, backtests = _point_rows(results), _backtest_rows(results)
@@ -60,10 +61,12 @@ def write_run(
             )
         cur.executemany(
             "INSERT INTO topic_forecasts (topic_key, freq, run_id, fingerprint, history_start, history_end,"
-            " observations, chosen_model, reason, interval_width, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " observations, chosen_model, reason, interval_width, created_at, coverage, members)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 [r["topic_key"], r["freq"], run_id, r["fingerprint"], r["history_start"], r["history_end"],
-                 r["observations"], r["chosen_model"], r["reason"], r["interval_width"], now]
+                 r["observations"], r["chosen_model"], r["reason"], r["interval_width"], now,
+                 r.get("coverage"), json.dumps(r.get("members") or [])]
                 for r in results
             ],
         )
@@ -80,29 +83,33 @@ def write_run(
 
 
 def topic_forecast(store: Store, topic_key: str, freq: str = "D") -> dict[str, Any] | None:
-    """A topic's latest forecast: model, reason, points (ds, yhat, lower, upper), and per model its
-    backtest ``{mae, smape, mase, folds}``; None when the topic has none."""
+    """A topic's latest forecast: model, members (of a combination), reason, coverage (of the served
+    model's interval on the backtest folds), points (ds, yhat, lower, upper), and per model its
+    backtest ``{mae, smape, mase, coverage, folds, horizon}``; None when the topic has none."""
     cur = store.cursor()
     row = cur.execute(
         "SELECT topic_key, freq, run_id, fingerprint, history_start, history_end, observations, chosen_model,"
-        " reason, interval_width, created_at FROM topic_forecasts WHERE topic_key = ? AND freq = ?",
+        " reason, interval_width, created_at, coverage, members FROM topic_forecasts WHERE topic_key = ? AND freq = ?",
         [topic_key, freq],
     ).fetchone()
     if row is None:
         return None
     names = ["topic_key", "freq", "run_id", "fingerprint", "history_start", "history_end", "observations",
-             "chosen_model", "reason", "interval_width", "created_at"]
+             "chosen_model", "reason", "interval_width", "created_at", "coverage", "members"]
     forecast = dict(zip(names, row))
     forecast["model"] = forecast["chosen_model"]
-    forecast["baseline_chosen"] = forecast["chosen_model"] != "prophet"
+    forecast["members"] = json.loads(forecast["members"]) if forecast["members"] else []
+    forecast["baseline_chosen"] = forecast["chosen_model"] == "seasonal_naive"
     forecast["points"] = _points(cur, topic_key, freq, "forecast")
     forecast["asof"] = _points(cur, topic_key, freq, "asof")
     backtests = cur.execute(
-        "SELECT model, mae, smape, mase, folds FROM forecast_backtests WHERE topic_key = ? AND freq = ? ORDER BY model",
+        "SELECT model, mae, smape, mase, coverage, folds, horizon FROM forecast_backtests"
+        " WHERE topic_key = ? AND freq = ? ORDER BY model",
         [topic_key, freq],
     ).fetchall()
     forecast["backtest"] = {
-        model: {"mae": mae, "smape": smape, "mase": mase, "folds": folds} for model, mae, smape, mase, folds in backtests
+        model: {"mae": mae, "smape": smape, "mase": mase, "coverage": coverage, "folds": folds, "horizon": horizon}
+        for model, mae, smape, mase, coverage, folds, horizon in backtests
     }
     return forecast
 
@@ -153,8 +160,8 @@ def _point_rows(results: list[dict[str, Any]]) -> pd.DataFrame:
 
 def _backtest_rows(results: list[dict[str, Any]]) -> pd.DataFrame:
     rows = [
-        (r["topic_key"], r["freq"], s["model"], s["mae"], s["smape"], s["mase"], s["folds"])
+        (r["topic_key"], r["freq"], s["model"], s["mae"], s["smape"], s["mase"], s["folds"], s["coverage"], s["horizon"])
         for r in results
         for s in r["scores"]
     ]
-    return pd.DataFrame(rows, columns=_BACKTEST_COLUMNS).astype({"mase": float})
+    return pd.DataFrame(rows, columns=_BACKTEST_COLUMNS).astype({"mase": float, "coverage": float})

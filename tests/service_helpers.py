@@ -122,9 +122,10 @@ def seed_forecast(store: Store, topic_key: str) -> None:
         results=[{
             "topic_key": topic_key, "freq": "D", "fingerprint": "f", "history_start": LAST_DAY - timedelta(days=19),
             "history_end": LAST_DAY, "observations": 20, "chosen_model": "seasonal_naive",
-            "reason": "seasonal naive beat Prophet in the backtest (MASE 0.8 vs 1.1)", "interval_width": 0.8,
-            "points": points, "asof": points.iloc[:0],
-            "scores": [{"model": "prophet", "mae": 1.2, "smape": 30.0, "mase": 1.1, "folds": 3},
-                       {"model": "seasonal_naive", "mae": 0.9, "smape": 25.0, "mase": 0.8, "folds": 3}],
+            "reason": "no candidate beat seasonal naive in the backtest (MASE 0.8 vs 1.1)", "interval_width": 0.8,
+            "coverage": 0.75, "members": [], "points": points, "asof": points.iloc[:0],
+            "scores": [{"model": "prophet", "mae": 1.2, "smape": 30.0, "mase": 1.1, "coverage": 0.6, "folds": 3, "horizon": 30},
+                       {"model": "seasonal_naive", "mae": 0.9, "smape": 25.0, "mase": 0.8, "coverage": 0.75, "folds": 3,
+                        "horizon": 30}],
         }],
     )

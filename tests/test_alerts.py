@@ -7,8 +7,9 @@ import pandas as pd
 import pytest
 
 from pipelines.alerts import Alert, apply_cooldowns, detect_alerts, find_alerts, find_unassigned_growth
+from models.forecast import TopicForecaster
 from pipelines.demo_data import write_demo_data
-from pipelines.forecast import SeriesTask, forecast_topics, forecaster_config, run_tasks
+from pipelines.forecast import SeriesTask, forecast_topics, run_tasks
 from config import AlertSettings, Settings
 from store import Store
 from store import alerts as store_alerts
@@ -28,7 +29,7 @@ RULES = AlertSettings()
 def asof_forecasts(volumes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """The chosen model's backtest forecasts per topic, as forecast_topics stores them (with the
     default 200 interval draws: 50 make the bounds, and so the surges, noticeably noisier)."""
-    config = forecaster_config(settings, "D")
+    config = TopicForecaster(settings.forecast, freq="D").config()
     tasks = []
     for key in sorted(volumes["topic_key"].unique()):
         s = series(volumes, key)
@@ -146,7 +147,7 @@ def test_forecast_and_detect_through_the_store_find_the_planted_patterns_once(se
 
     report = forecast_topics(settings, store)
     assert report.failed == [] and report.series == 20 and report.refitted == 20
-    assert report.prophet + report.seasonal_naive == 20
+    assert sum(report.chosen.values()) == 20
     again = forecast_topics(settings, store)
     assert again.refitted == 0 and again.skipped == 20
     stored = store_forecasts.topic_forecast(store, "t0005")

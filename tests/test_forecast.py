@@ -6,15 +6,42 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.forecast import PROPHET, SEASONAL_NAIVE, TopicForecaster, mae, naive_scale, smape, vietnam_holidays
-from pipelines.forecast import SeriesTask, complete_weeks, forecaster_config, forecast_series, run_tasks
-from config import Settings
+from models.forecast import MODELS, TopicForecaster
+from models.forecast_candidates import (
+    ADIDA,
+    AUTO_ETS,
+    COMBINATION,
+    CROSTON,
+    INTERMITTENT,
+    MSTL,
+    PROPHET,
+    SEASONAL_NAIVE,
+    STATISTICAL,
+    THETA,
+    statistical_forecast,
+)
+from models.forecast_prophet import prophet_forecast, vietnam_holidays
+from models.forecast_scores import coverage, mae, naive_scale, smape
+from pipelines.forecast import SeriesTask, complete_weeks, forecast_series, run_tasks
+from config import ForecastSettings, Settings
 from store import Store
 from store import forecasts as store_forecasts
 from tests.conftest import shared_dataset
 from tests.forecast_series import planted_volumes, poisson_series, seed_topic_store, series
 
 FAST = {"uncertainty_samples": 50, "backtest_folds": 3}
+
+
+def dantri_daily(category: str | None = None) -> pd.DataFrame:
+    """Dated Dân Trí articles per local day (all sections, or one ``category.primary``): 51 real days."""
+    path = shared_dataset("vn-news-dantri-2025") / "dantri_html_categories_vi.csv"
+    articles = pd.read_csv(path, usecols=["published_at", "category.primary"]).dropna()
+    if category is not None:
+        articles = articles[articles["category.primary"] == category]
+    local = pd.to_datetime(articles["published_at"], utc=True).dt.tz_convert("Asia/Ho_Chi_Minh")
+    counts = local.dt.tz_localize(None).dt.normalize().value_counts().sort_index()
+    counts = counts.reindex(pd.date_range(counts.index.min(), counts.index.max(), freq="D"), fill_value=0)
+    return pd.DataFrame({"ds": counts.index, "y": counts.to_numpy(float)})
 
 
 def test_vietnamese_holidays_fold_tet_into_one_week_long_window() -> None:
@@ -35,9 +62,9 @@ def test_prophet_learns_tet_from_last_year_and_forecasts_the_dip() -> None:
     y = poisson_series(days, 30, rng)
     tet_2025 = (days >= "2025-01-22") & (days <= "2025-02-05")
     y[tet_2025] = rng.poisson(6, tet_2025.sum())
-    forecaster = TopicForecaster(horizon=40, **FAST).fit(pd.DataFrame({"ds": days, "y": y}))
+    forecaster = TopicForecaster(horizon=40, model=PROPHET, **FAST).fit(pd.DataFrame({"ds": days, "y": y}))
 
-    assert forecaster.chosen_model == PROPHET, forecaster.reason
+    assert forecaster.chosen_model == PROPHET and "model='prophet' was asked for" in forecaster.reason
     forecast = forecaster.predict()
     assert len(forecast) == 40 and forecast["ds"].iloc[0] == pd.Timestamp("2026-02-01")
     in_tet = forecast["ds"].between("2026-02-10", "2026-02-24")
@@ -46,25 +73,45 @@ def test_prophet_learns_tet_from_last_year_and_forecasts_the_dip() -> None:
     assert (forecast["lower"] <= forecast["yhat"]).all() and (forecast["yhat"] <= forecast["upper"]).all()
 
 
-def test_prophet_on_the_real_dated_dantri_series() -> None:
-    path = shared_dataset("vn-news-dantri-2025") / "dantri_html_categories_vi.csv"
-    articles = pd.read_csv(path, usecols=["published_at"]).dropna()
-    local = pd.to_datetime(articles["published_at"], utc=True).dt.tz_convert("Asia/Ho_Chi_Minh")
-    counts = local.dt.tz_localize(None).dt.normalize().value_counts().sort_index()
-    counts = counts.reindex(pd.date_range(counts.index.min(), counts.index.max(), freq="D"), fill_value=0)
-    daily = pd.DataFrame({"ds": counts.index, "y": counts.to_numpy()})
+def test_prophet_is_backtested_only_where_a_tet_can_make_it_win() -> None:
+    rng = np.random.default_rng(4)
+    before_tet = pd.date_range("2025-03-01", periods=150, freq="D")  # no Tết in history, folds or horizon
+    frame = pd.DataFrame({"ds": before_tet, "y": poisson_series(before_tet, 20, rng)})
+    assert PROPHET not in TopicForecaster(**FAST).fit(frame).scores
+    assert PROPHET in TopicForecaster(prophet="always", **FAST).fit(frame).scores
+    across_tet = pd.date_range("2024-12-01", "2026-01-20", freq="D")  # Tết 2025 learnt, Tết 2026 ahead
+    frame = pd.DataFrame({"ds": across_tet, "y": poisson_series(across_tet, 20, rng)})
+    assert PROPHET in TopicForecaster(horizon=30, **FAST).fit(frame).scores
 
-    forecaster = TopicForecaster(**FAST).fit(daily)
 
-    assert set(forecaster.scores) == {PROPHET, SEASONAL_NAIVE}
-    assert all(score.folds == 3 and score.mase is not None for score in forecaster.scores.values())
+def test_every_candidate_fits_and_forecasts_a_short_real_series() -> None:
+    daily = dantri_daily("the-thao")
+    params = ForecastSettings()
+    for name in STATISTICAL:
+        points = statistical_forecast(name, daily["y"].to_numpy(), 28, [7], params)
+        assert len(points) == 28 and points.notna().all().all(), name
+        assert ((points["lower"] <= points["yhat"] + 1e-9) & (points["yhat"] <= points["upper"] + 1e-9)).all(), name
+        assert (points["lower"] >= 0).all(), name
+    future = pd.DataFrame({"ds": daily["ds"].iloc[-1] + pd.to_timedelta(np.arange(1, 29), unit="D")})
+    prophet = prophet_forecast(daily, future, "D", params.model_copy(update={"uncertainty_samples": 50}))
+    assert len(prophet) == 28 and (prophet["lower"] <= prophet["upper"]).all()
+
+
+def test_the_real_dantri_feed_is_backtested_on_a_served_length_fold() -> None:
+    daily = dantri_daily()
+    forecaster = TopicForecaster(horizon=28, **FAST).fit(daily)
+
+    assert {SEASONAL_NAIVE, AUTO_ETS, THETA, MSTL, COMBINATION} <= set(forecaster.scores)
+    assert all(score.folds == 1 and score.horizon == 28 for score in forecaster.scores.values())
     best = min(forecaster.scores.values(), key=lambda s: s.mase)
-    assert forecaster.chosen_model == best.model
+    naive = forecaster.scores[SEASONAL_NAIVE]
+    served = forecaster.scores[forecaster.chosen_model]
+    assert served.mase <= naive.mase
+    assert forecaster.chosen_model == (best.model if best.mase < naive.mase else SEASONAL_NAIVE)
+    assert 0 <= forecaster.coverage <= 1 and forecaster.coverage == served.coverage
     forecast = forecaster.predict()
-    # The 30 days after 2025-12-21 include New Year's Day, one of the holidays given to Prophet.
-    assert pd.Timestamp("2026-01-01") in set(forecast["ds"])
-    assert len(forecast) == 30 and (forecast["lower"] >= 0).all() and forecast["upper"].gt(0).all()
-    assert len(forecaster.asof) == 21 and forecaster.asof["ds"].max() == daily["ds"].max()
+    assert len(forecast) == 28 and (forecast["lower"] >= 0).all() and forecast["upper"].gt(0).all()
+    assert len(forecaster.asof) == 28 and forecaster.asof["ds"].max() == daily["ds"].max()
 
 
 def test_short_series_gets_seasonal_naive_with_the_reason() -> None:
@@ -73,49 +120,73 @@ def test_short_series_gets_seasonal_naive_with_the_reason() -> None:
     forecaster = TopicForecaster(**FAST).fit(pd.DataFrame({"ds": days, "y": y}))
 
     assert forecaster.chosen_model == SEASONAL_NAIVE
-    assert "too short" in forecaster.reason and "20 steps" in forecaster.reason
-    assert forecaster.scores == {}
+    assert "too short" in forecaster.reason and "20 days" in forecaster.reason
+    assert forecaster.scores == {} and forecaster.coverage is None
     forecast = forecaster.predict()
     assert list(forecast["yhat"].iloc[:14]) == list(y[-7:]) * 2
     assert (forecast["upper"].iloc[7:14].to_numpy() > forecast["upper"].iloc[:7].to_numpy()).all()
     assert len(forecaster.asof) == 7
 
 
-def test_sparse_series_gets_seasonal_naive_with_the_reason() -> None:
-    days = pd.date_range("2026-01-01", periods=90, freq="D")
-    y = np.zeros(90)
-    y[::9] = 1
+def test_a_short_history_gets_one_shorter_fold() -> None:
+    days = pd.date_range("2026-03-01", periods=30, freq="D")
+    y = poisson_series(days, 10, np.random.default_rng(2))
     forecaster = TopicForecaster(**FAST).fit(pd.DataFrame({"ds": days, "y": y}))
-    assert forecaster.chosen_model == SEASONAL_NAIVE
-    assert forecaster.reason.startswith("too sparse")
+    assert {score.horizon for score in forecaster.scores.values()} == {16}
+    assert {score.folds for score in forecaster.scores.values()} == {1}
+    assert len(forecaster.predict()) == 30
 
 
-def test_backtest_scores_both_models_on_the_same_folds_and_keeps_the_better() -> None:
+def test_sparse_series_go_to_the_intermittent_models() -> None:
+    rng = np.random.default_rng(7)
+    days = pd.date_range("2026-01-01", periods=200, freq="D")
+    y = np.where(rng.random(200) < 0.3, rng.integers(1, 10, 200), 0).astype(float)
+    forecaster = TopicForecaster(**FAST).fit(pd.DataFrame({"ds": days, "y": y}))
+
+    assert set(forecaster.scores) == {SEASONAL_NAIVE, CROSTON, ADIDA, COMBINATION}
+    assert forecaster.chosen_model in INTERMITTENT or set(forecaster.members) & set(INTERMITTENT), forecaster.reason
+    assert (forecaster.predict()["yhat"] > 0).all()
+
+
+def test_candidates_share_the_folds_and_the_best_is_served() -> None:
     rng = np.random.default_rng(5)
-    days = pd.date_range("2026-01-01", periods=84, freq="D")
-    # Noisy counts around a smooth weekly pattern: Prophet smooths the noise seasonal naive repeats.
+    days = pd.date_range("2026-01-01", periods=120, freq="D")
+    # Noisy counts around a smooth weekly pattern: the smoothing models beat repeating last week.
     noisy = pd.DataFrame({"ds": days, "y": poisson_series(days, 20, rng)})
+    forecaster = TopicForecaster(**FAST).fit(noisy)
+
+    scores = forecaster.scores
+    assert {(s.folds, s.horizon) for s in scores.values()} == {(3, 30)}
+    assert forecaster.chosen_model != SEASONAL_NAIVE
+    assert scores[forecaster.chosen_model].mase == min(s.mase for s in scores.values())
+    assert "beat seasonal naive" in forecaster.reason
+    if forecaster.chosen_model == COMBINATION:
+        assert len(forecaster.members) == 3 and "median of" in forecaster.reason
+    assert all(0 <= s.coverage <= 1 for s in scores.values())
+
+
+def test_guard_rail_serves_seasonal_naive_where_nothing_beats_it() -> None:
+    days = pd.date_range("2026-01-01", periods=84, freq="D")
     # A pattern that repeats exactly each week (with one change of level): seasonal naive is exact.
     exact = np.tile([9.0, 3.0, 14.0, 1.0, 7.0, 0.0, 22.0], 12)
     exact[42:] *= 3
-    repeating = pd.DataFrame({"ds": days, "y": exact})
+    forecaster = TopicForecaster(**FAST).fit(pd.DataFrame({"ds": days, "y": exact}))
 
-    for frame in (noisy, repeating):
-        forecaster = TopicForecaster(**FAST).fit(frame)
-        scores = forecaster.scores
-        assert scores[PROPHET].folds == scores[SEASONAL_NAIVE].folds == 3
-        chosen, other = scores[forecaster.chosen_model], scores[({PROPHET, SEASONAL_NAIVE} - {forecaster.chosen_model}).pop()]
-        assert chosen.mase < other.mase or (chosen.mase == other.mase and chosen.model == SEASONAL_NAIVE)
+    assert forecaster.chosen_model == SEASONAL_NAIVE and forecaster.members == []
+    assert forecaster.reason.startswith("no candidate beat seasonal naive")
+    assert list(forecaster.predict()["yhat"].iloc[:7]) == list(exact[-7:])
+    # Unless a model is asked for by name: still scored on the same folds, and the reason says so.
+    pinned = TopicForecaster(model=THETA, **FAST).fit(pd.DataFrame({"ds": days, "y": exact}))
+    assert pinned.chosen_model == THETA and "model='theta' was asked for" in pinned.reason
+    assert pinned.scores[SEASONAL_NAIVE] == forecaster.scores[SEASONAL_NAIVE]
 
-    assert TopicForecaster(**FAST).fit(noisy).chosen_model == PROPHET
-    baseline_wins = TopicForecaster(**FAST).fit(repeating)
-    assert baseline_wins.chosen_model == SEASONAL_NAIVE and "beat or matched Prophet" in baseline_wins.reason
-    # When the baseline wins, the published forecast is the baseline's.
-    assert list(baseline_wins.predict()["yhat"].iloc[:7]) == list(exact[-7:])
-    # Unless Prophet is asked for by name: still scored, and the reason says so.
-    pinned = TopicForecaster(model="prophet", **FAST).fit(repeating)
-    assert pinned.chosen_model == PROPHET and "model='prophet' was asked for" in pinned.reason
-    assert pinned.scores[SEASONAL_NAIVE] == baseline_wins.scores[SEASONAL_NAIVE]
+
+def test_weekly_series_are_backtested_on_eight_week_folds() -> None:
+    weeks = pd.date_range("2025-01-06", periods=60, freq="W-MON")
+    y = np.random.default_rng(3).poisson(140, 60).astype(float)
+    forecaster = TopicForecaster(freq="W", **FAST).fit(pd.DataFrame({"ds": weeks, "y": y}))
+    assert {(s.folds, s.horizon) for s in forecaster.scores.values()} == {(3, 8)}
+    assert len(forecaster.predict()) == 8 and MSTL not in forecaster.scores
 
 
 def test_metrics_on_known_numbers() -> None:
@@ -123,6 +194,7 @@ def test_metrics_on_known_numbers() -> None:
     assert smape([0, 10], [0, 30]) == pytest.approx(50.0)
     assert naive_scale(np.array([1, 2, 3, 4]), 1) == pytest.approx(1.0)
     assert naive_scale(np.array([5, 5, 5]), 1) is None
+    assert coverage([1, 5, 9], [0, 0, 0], [2, 5, 8]) == pytest.approx(2 / 3)
 
 
 @pytest.mark.parametrize(
@@ -150,6 +222,9 @@ def test_bad_settings_are_refused() -> None:
         TopicForecaster(interval_width=1.5)
     with pytest.raises(ValueError, match="model must be"):
         TopicForecaster(model="arima")
+    with pytest.raises(TypeError, match="unknown forecast parameters: folds"):
+        TopicForecaster(folds=3)
+    assert set(MODELS) >= {SEASONAL_NAIVE, PROPHET, COMBINATION, *STATISTICAL}
     with pytest.raises(ValueError, match="Call fit"):
         TopicForecaster().predict()
 
@@ -164,7 +239,7 @@ def test_complete_weeks_drop_the_partial_first_and_last_week() -> None:
 def test_forecasts_in_worker_processes_are_stored_and_read_back(settings: Settings, store: Store) -> None:
     settings = settings.model_copy(update={"forecast": settings.forecast.model_copy(update={"uncertainty_samples": 50})})
     planted = planted_volumes(n_topics=8)
-    config = forecaster_config(settings, "D")
+    config = TopicForecaster(settings.forecast, freq="D").config()
     tasks = [
         SeriesTask(key, "D", s["ds"].to_numpy(), s["y"].to_numpy(float), config)
         for key in sorted(planted.volumes["topic_key"].unique())
@@ -178,28 +253,33 @@ def test_forecasts_in_worker_processes_are_stored_and_read_back(settings: Settin
     store_forecasts.write_run(store, started_at=dt.datetime.now(dt.UTC), series=9, skipped=0,
                               settings={}, results=results)
     stored = store_forecasts.topic_forecast(store, "t0003")
-    assert stored["model"] in (PROPHET, SEASONAL_NAIVE) and stored["reason"]
+    assert stored["model"] in MODELS and stored["reason"]
     assert len(stored["points"]) == 30 and stored["points"][0]["ds"] == dt.date(2026, 5, 1)
-    assert set(stored["backtest"]) == {PROPHET, SEASONAL_NAIVE}
-    assert {"mae", "smape", "mase", "folds"} <= set(stored["backtest"][PROPHET])
+    assert {SEASONAL_NAIVE, AUTO_ETS, THETA, MSTL, COMBINATION} <= set(stored["backtest"])
+    assert stored["backtest"][THETA]["horizon"] == 30 and stored["backtest"][THETA]["folds"] == 3
+    assert 0 <= stored["backtest"][THETA]["coverage"] <= 1
+    # The served model's interval coverage on the backtest folds is stored with the forecast.
+    assert stored["coverage"] == stored["backtest"][stored["model"]]["coverage"]
+    assert stored["baseline_chosen"] == (stored["model"] == SEASONAL_NAIVE)
+    assert (len(stored["members"]) == 3) == (stored["model"] == COMBINATION)
     assert stored["fingerprint"] == tasks[3].fingerprint
     assert store_forecasts.topic_forecast(store, "t0003", freq="W") is None
     assert store_forecasts.topic_forecast(store, "nope") is None
     assert store_forecasts.fingerprints(store)[("t0003", "D")] == tasks[3].fingerprint
-    # t0000 emerged 15 days ago: too short to backtest, it has one as-of week; the others three.
-    assert len(store_forecasts.asof_points(store)) == 7 * 21 + 7
+    # Each has three folds of 30 days (t0000's leading zero days are kept here, so it is as long).
+    assert len(store_forecasts.asof_points(store)) == 8 * 90
     # A refit replaces a topic's forecast whole.
     store_forecasts.write_run(store, started_at=dt.datetime.now(dt.UTC), series=1, skipped=0,
                               settings={}, results=[results[3]])
     assert len(store_forecasts.topic_forecast(store, "t0003")["points"]) == 30
-    assert len(store_forecasts.asof_points(store)) == 7 * 21 + 7
+    assert len(store_forecasts.asof_points(store)) == 8 * 90
     assert store_forecasts.latest_run(store)["refitted"] == 1
 
 
 def test_same_series_same_fingerprint_and_settings_change_it(settings: Settings) -> None:
     planted = planted_volumes(n_topics=3)
     s = series(planted.volumes, "t0002")
-    config = forecaster_config(settings, "D")
+    config = TopicForecaster(settings.forecast, freq="D").config()
     a = SeriesTask("t0002", "D", s["ds"].to_numpy(), s["y"].to_numpy(float), config)
     b = SeriesTask("t0002", "D", s["ds"].to_numpy(), s["y"].to_numpy(float), dict(config))
     assert a.fingerprint == b.fingerprint

@@ -57,6 +57,7 @@ def hand_built_report(*, with_forecast: bool = True, with_alerts: bool = True) -
         points=[ForecastPoint(END + timedelta(days=i), 12.0, 8.0, 16.0) for i in range(3)],
         asof=[ForecastPoint(START + timedelta(days=i), 9.0, 6.0, 13.0) for i in range(7)],
         backtest={"prophet": {"mae": 3.1, "smape": 0.4, "mase": 1.2}, "seasonal_naive": {"mae": 2.0, "mase": 0.9}},
+        coverage=0.78,
     )
     section = TopicSection(
         rank=1,
@@ -87,6 +88,7 @@ def test_html_inlines_an_svg_chart_and_escapes_text() -> None:
     assert "giá xăng | tăng &lt;mạnh&gt;" in out
     assert "&lt;b&gt;mệt&lt;/b&gt;" in out
     assert "seasonal_naive" in out and "Prophet lost the backtest" in out
+    assert "Its 80% interval held 78% of the backtest days" in out
     assert "Far above the forecast." in out
     assert not re.search(r"""(src|href)=["']https?:""", out), "nothing may be fetched from the network"
 
@@ -107,7 +109,7 @@ def test_csv_has_one_row_per_topic_with_its_figures() -> None:
     assert row["topic_key"] == "t0001" and row["volume"] == "70" and row["previous_volume"] == "50"
     assert row["change_pct"] == "40.0" and row["keywords"] == "giá_xăng; tăng"
     assert row["forecast_model"] == "seasonal_naive" and row["forecast_sum"] == "36.0"
-    assert row["backtest_mase"] == "0.9" and row["alerts"] == "1"
+    assert row["backtest_mase"] == "0.9" and row["alerts"] == "1" and row["backtest_coverage"] == "0.78"
 
 
 def test_csv_defuses_spreadsheet_formulas_in_comment_text() -> None:
@@ -213,10 +215,12 @@ def seed_store(store: Store, *, forecast: bool = True, alerts: bool = True) -> N
             results=[{
                 "topic_key": "t0001", "freq": "D", "fingerprint": "f", "history_start": date(2026, 3, 1),
                 "history_end": date(2026, 3, 14), "observations": 14, "chosen_model": "seasonal_naive",
-                "reason": "seasonal naive beat Prophet in the backtest", "interval_width": 0.8,
-                "points": ahead, "asof": asof,
-                "scores": [{"model": "prophet", "mae": 1.2, "smape": 30.0, "mase": 1.1, "folds": 3},
-                           {"model": "seasonal_naive", "mae": 0.9, "smape": 25.0, "mase": 0.8, "folds": 3}],
+                "reason": "no candidate beat seasonal naive in the backtest", "interval_width": 0.8,
+                "coverage": 0.8, "members": [], "points": ahead, "asof": asof,
+                "scores": [{"model": "prophet", "mae": 1.2, "smape": 30.0, "mase": 1.1, "coverage": 0.7, "folds": 3,
+                            "horizon": 30},
+                           {"model": "seasonal_naive", "mae": 0.9, "smape": 25.0, "mase": 0.8, "coverage": 0.8,
+                            "folds": 3, "horizon": 30}],
             }],
         )
     if alerts:
@@ -249,7 +253,8 @@ def test_report_figures_from_the_store(settings: Settings, store: Store) -> None
     assert fuel.forecast is not None and fuel.forecast.model == "seasonal_naive"
     assert [p.ds for p in fuel.forecast.points][0] == date(2026, 3, 15)
     assert len(fuel.forecast.asof) == 7
-    assert fuel.forecast.backtest["prophet"] == {"mae": 1.2, "smape": 30.0, "mase": 1.1}
+    assert fuel.forecast.backtest["prophet"] == {"mae": 1.2, "smape": 30.0, "mase": 1.1, "coverage": 0.7}
+    assert fuel.forecast.coverage == 0.8
     assert traffic.forecast is None and "2 of 3 topics have no forecast yet." in report.notes
 
     assert [(a.kind, a.topic_key, a.day) for a in report.alerts] == [("surge", "t0001", date(2026, 3, 10))]

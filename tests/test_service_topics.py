@@ -80,6 +80,8 @@ def test_topic_forecast(client, headers, keys):
     assert body["model"] == "seasonal_naive" and body["baseline_chosen"] is True
     assert len(body["points"]) == 5 and body["points"][0]["lower"] <= body["points"][0]["yhat"] <= body["points"][0]["upper"]
     assert body["backtest"]["prophet"]["mase"] == 1.1 and body["backtest"]["seasonal_naive"]["folds"] == 3
+    assert body["coverage"] == 0.75 and body["backtest"]["prophet"]["coverage"] == 0.6
+    assert body["backtest"]["prophet"]["horizon"] == 30 and body["members"] == []
     weekly = client.get(f"/api/v1/topics/{keys['fuel']}/forecast", params={"freq": "week"}, headers=headers["reader"])
     assert weekly.status_code == 404
     assert client.get(f"/api/v1/topics/{keys['fuel']}/forecast", params={"freq": "hour"},

@@ -12,8 +12,8 @@ def forecast(
     workers: int | None = typer.Option(None, "--workers", "-w", min=1, help="Processes (default: forecast.workers)."),
     alerts: bool = typer.Option(True, "--alerts/--no-alerts", help="Check for alerts after forecasting."),
 ) -> None:
-    """Forecast each topic's daily and weekly comment volume (Prophet or seasonal naive, whichever
-    won the backtest), skipping topics whose series has not changed, then store new alerts:
+    """Forecast each topic's daily and weekly comment volume (with whichever model won the
+    backtest: seasonal naive, ETS, Theta, MSTL, Croston/ADIDA, Prophet or their combination), skipping topics whose series has not changed, then store new alerts:
     emerging, surge, fading and unassigned growth.
 
     Example: topicpulse forecast --workers 2
@@ -32,7 +32,7 @@ def forecast(
         return
     typer.echo(
         f"forecast run {report.run_id}: {report.series} series, {report.refitted} forecast "
-        f"({report.prophet} Prophet, {report.seasonal_naive} seasonal naive), {report.skipped} unchanged, "
+        f"({report.chosen_text()}), {report.skipped} unchanged, "
         f"{len(report.failed)} failed, {report.seconds:.1f}s"
     )
     for failure in report.failed:

@@ -1,0 +1,169 @@
+"""Alert detector bench: planted surges and emerging topics in real series, at the default thresholds.
+
+Run from the repository root:
+
+    python -m bench.alerts                      # Dân Trí sections and the demo topics
+    python -m bench.alerts --sizes 3 --positions 1
+
+Each real daily series is a topic's background. Into it are planted, one at a time:
+- surges of ``--sizes`` times the usual level (the mean of the 28 days before), one day long
+  and ``--long-days`` days long, ending at the series' end or ``--positions`` - 1 weeks before
+  (the series is cut there). The series with the surge goes through ``TopicForecaster`` as a
+  nightly run would (the as-of forecasts judged are its backtest folds, each made from data
+  before its fold) and ``find_alerts``. Found: a surge alert on a planted day; delay: days from
+  the first planted day to the alert.
+- an emerging topic: a new topic whose daily counts are the real series' last 14 days, zero
+  before. Delay: days from its first comment to the emerging alert (or missed within 14 days).
+False alerts: surge and emerging alerts on the unplanted series, judged over non-overlapping
+windows of ``scan_days`` back from the end, per topic-month (30 days). Fading alerts are
+counted apart: on real series a slow decline may be true.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import platform
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from bench.forecast_data import daily_series, dantri_volumes, demo_volumes
+from config import AlertSettings, ForecastSettings
+from models.forecast import TopicForecaster
+from pipelines.alerts import find_alerts
+
+_LEVEL_DAYS = 28
+_EMERGING_DAYS = 14
+_MIN_DAYS = 35
+_MIN_JUDGED = 21  # days before a scan window: enough for one backtest fold (14 + 7)
+
+
+def asof_of(frame: pd.DataFrame, params: ForecastSettings) -> pd.DataFrame:
+    forecaster = TopicForecaster(params, freq="D").fit(frame)
+    return forecaster.asof.assign(topic_key="topic")
+
+
+def alerts_on(frame: pd.DataFrame, asof: pd.DataFrame | None, rules: AlertSettings) -> list:
+    return find_alerts(frame.assign(topic_key="topic"), asof, None, rules)
+
+
+def surge_trial(
+    frame: pd.DataFrame, size: float, days: int, params: ForecastSettings, rules: AlertSettings
+) -> dict:
+    """Plant a ``days``-long surge of ``size`` x the usual level at the end of ``frame``."""
+    y = frame["y"].to_numpy(float).copy()
+    start = len(y) - days
+    level = float(y[start - _LEVEL_DAYS : start].mean())
+    y[start:] += round((size - 1) * level)
+    planted = frame.assign(y=y)
+    alerts = [a for a in alerts_on(planted, asof_of(planted, params), rules) if a.kind == "surge"]
+    first_day = planted["ds"].iloc[start].date()
+    hits = sorted((a.day - first_day).days for a in alerts if a.day >= first_day)
+    return {"level": level, "found": bool(hits), "delay": hits[0] if hits else None}
+
+
+def emerging_trial(frame: pd.DataFrame, rules: AlertSettings) -> dict:
+    """A new topic whose counts are ``frame``'s last 14 days, after 28 days without a comment."""
+    tail = frame["y"].to_numpy(float)[-_EMERGING_DAYS:]
+    y = np.concatenate([np.zeros(_LEVEL_DAYS), tail])
+    days = pd.date_range(end=frame["ds"].iloc[-1], periods=len(y), freq="D")
+    emerging = pd.DataFrame({"ds": days, "y": y})
+    first_day = days[_LEVEL_DAYS].date()
+    hits = sorted((a.day - first_day).days for a in alerts_on(emerging, None, rules) if a.kind == "emerging")
+    return {"level": float(tail.mean()), "found": bool(hits), "delay": hits[0] if hits else None}
+
+
+def false_alerts(frame: pd.DataFrame, params: ForecastSettings, rules: AlertSettings, windows: int) -> dict:
+    """Alerts on the unplanted series over up to ``windows`` scan windows back from the end."""
+    counts = {"surge": 0, "emerging": 0, "fading": 0}
+    judged = 0
+    for k in range(windows):
+        cut = len(frame) - k * rules.scan_days
+        if cut < _MIN_JUDGED + rules.scan_days:
+            break
+        part = frame.iloc[:cut].reset_index(drop=True)
+        for alert in alerts_on(part, asof_of(part, params), rules):
+            counts[alert.kind] = counts.get(alert.kind, 0) + 1
+        judged += rules.scan_days
+    return {**counts, "days": judged}
+
+
+def detector_bench(
+    series: Iterable[tuple[str, pd.DataFrame]],
+    *,
+    sizes: list[float],
+    long_days: int,
+    positions: int,
+    windows: int,
+    params: ForecastSettings,
+    rules: AlertSettings,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(planted trials, false alerts per series) for each series long enough to judge."""
+    trials, quiet = [], []
+    for key, frame in series:
+        if len(frame) < _MIN_DAYS + 7 * positions:
+            continue
+        for position in range(positions):
+            cut = frame.iloc[: len(frame) - 7 * position].reset_index(drop=True)
+            for size in sizes:
+                for days in (1, long_days):
+                    trials.append({"series": key, "kind": f"surge {days}d", "size": size,
+                                   **surge_trial(cut, size, days, params, rules)})
+            trials.append({"series": key, "kind": "emerging", "size": None, **emerging_trial(cut, rules)})
+        quiet.append({"series": key, **false_alerts(frame, params, rules, windows)})
+    return pd.DataFrame(trials), pd.DataFrame(quiet)
+
+
+def summary(trials: pd.DataFrame, quiet: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
+    """Detection rate and delays per kind and size; false alerts per topic-month."""
+    table = trials.assign(size=trials["size"].fillna(0)).groupby(["kind", "size"]).agg(
+        trials=("found", "size"), detected=("found", "mean"),
+        same_day=("delay", lambda d: float((d == 0).sum()) / len(d)),
+        mean_delay=("delay", "mean"), max_delay=("delay", "max"),
+    )
+    months = quiet["days"].sum() / 30 if len(quiet) else 0.0
+    rates = {kind: (quiet[kind].sum() / months if months else float("nan")) for kind in ("surge", "emerging", "fading")}
+    rates["topic_months"] = months
+    return table, rates
+
+
+def print_bench(name: str, trials: pd.DataFrame, quiet: pd.DataFrame) -> None:
+    print(f"\n## {name}: {trials['series'].nunique() if len(trials) else 0} series")
+    if trials.empty:
+        print("no series long enough")
+        return
+    table, rates = summary(trials, quiet)
+    print(table.to_markdown(floatfmt=".2f"))
+    print(f"false alerts per topic-month over {rates['topic_months']:.1f} topic-months: surge {rates['surge']:.2f}, "
+          f"emerging {rates['emerging']:.2f} (fading, maybe true: {rates['fading']:.2f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=float, nargs="+", default=[2.0, 3.0, 5.0])
+    parser.add_argument("--long-days", type=int, default=3)
+    parser.add_argument("--positions", type=int, default=3, help="Surge end positions, a week apart.")
+    parser.add_argument("--windows", type=int, default=4, help="Scan windows judged for false alerts.")
+    parser.add_argument("--demo-comments", type=int, default=24000)
+    parser.add_argument("--rule", action="append", default=[], metavar="NAME=VALUE",
+                        help="An alert threshold to try instead of the default (repeatable).")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    rules = AlertSettings.model_validate({**AlertSettings().model_dump(), **dict(r.split("=", 1) for r in args.rule)})
+    params = ForecastSettings()
+    print(f"# Alert detector bench: {platform.node()}, load average {open('/proc/loadavg').read().strip()}; "
+          f"rules: surge_min_ratio {rules.surge_min_ratio}, surge_min_excess {rules.surge_min_excess}, "
+          f"emerging_min_count {rules.emerging_min_count}")
+    options = {"sizes": args.sizes, "long_days": args.long_days, "positions": args.positions,
+               "windows": args.windows, "params": params, "rules": rules}
+    dantri = dantri_volumes()
+    if dantri is not None:
+        print_bench("Dân Trí sections and feed", *detector_bench(daily_series(dantri), **options))
+    demo = demo_volumes(args.demo_comments)
+    print_bench("demo topics", *detector_bench(daily_series(demo), **options))
+
+
+if __name__ == "__main__":
+    main()
