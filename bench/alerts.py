@@ -32,7 +32,7 @@ import pandas as pd
 from bench.forecast_data import daily_series, dantri_volumes, demo_volumes
 from config import AlertSettings, ForecastSettings
 from models.forecast import TopicForecaster
-from pipelines.alerts import find_alerts
+from pipelines.alerts import daily_matrix, find_alerts, surge_scores
 
 _LEVEL_DAYS = 28
 _EMERGING_DAYS = 14
@@ -58,10 +58,13 @@ def surge_trial(
     level = float(y[start - _LEVEL_DAYS : start].mean())
     y[start:] += round((size - 1) * level)
     planted = frame.assign(y=y)
-    alerts = [a for a in alerts_on(planted, asof_of(planted, params), rules) if a.kind == "surge"]
+    asof = asof_of(planted, params)
+    alerts = [a for a in alerts_on(planted, asof, rules) if a.kind == "surge"]
     first_day = planted["ds"].iloc[start].date()
     hits = sorted((a.day - first_day).days for a in alerts if a.day >= first_day)
-    return {"level": level, "found": bool(hits), "delay": hits[0] if hits else None}
+    scores = surge_scores(daily_matrix(planted.assign(topic_key="topic")), asof, planted["ds"].iloc[start])
+    return {"level": level, "found": bool(hits), "delay": hits[0] if hits else None,
+            "ratio": float(scores["ratio"].max()), "excess": float(scores["excess"].max())}
 
 
 def emerging_trial(frame: pd.DataFrame, rules: AlertSettings) -> dict:
@@ -78,16 +81,20 @@ def emerging_trial(frame: pd.DataFrame, rules: AlertSettings) -> dict:
 def false_alerts(frame: pd.DataFrame, params: ForecastSettings, rules: AlertSettings, windows: int) -> dict:
     """Alerts on the unplanted series over up to ``windows`` scan windows back from the end."""
     counts = {"surge": 0, "emerging": 0, "fading": 0}
-    judged = 0
+    judged, scored = 0, []
     for k in range(windows):
         cut = len(frame) - k * rules.scan_days
         if cut < _MIN_JUDGED + rules.scan_days:
             break
         part = frame.iloc[:cut].reset_index(drop=True)
-        for alert in alerts_on(part, asof_of(part, params), rules):
+        asof = asof_of(part, params)
+        for alert in alerts_on(part, asof, rules):
             counts[alert.kind] = counts.get(alert.kind, 0) + 1
         judged += rules.scan_days
-    return {**counts, "days": judged}
+        wide = daily_matrix(part.assign(topic_key="topic"))
+        scored.append(surge_scores(wide, asof, wide.index[-rules.scan_days])[["ratio", "excess"]])
+    days = pd.concat(scored, ignore_index=True) if scored else pd.DataFrame(columns=["ratio", "excess"])
+    return {**counts, "days": judged, "scored": days}
 
 
 def detector_bench(
@@ -116,6 +123,22 @@ def detector_bench(
     return pd.DataFrame(trials), pd.DataFrame(quiet)
 
 
+def threshold_grid(trials: pd.DataFrame, quiet: pd.DataFrame, ratios: list[float], excesses: list[float]) -> pd.DataFrame:
+    """For other surge thresholds, without refitting: share of one-day 3x surges over both, and
+    unplanted days over both per topic-month (an upper bound on false surge alerts)."""
+    surges = trials[(trials["kind"] == "surge 1d") & (trials["size"] == 3.0)]
+    days = pd.concat(list(quiet["scored"]), ignore_index=True)
+    months = quiet["days"].sum() / 30
+    rows = []
+    for ratio in ratios:
+        for excess in excesses:
+            rows.append({"surge_min_ratio": ratio, "surge_min_excess": excess,
+                         "3x one-day found": float(((surges["ratio"] >= ratio) & (surges["excess"] >= excess)).mean()),
+                         "unplanted days over, per topic-month":
+                             float(((days["ratio"] >= ratio) & (days["excess"] >= excess)).sum() / months)})
+    return pd.DataFrame(rows)
+
+
 def summary(trials: pd.DataFrame, quiet: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
     """Detection rate and delays per kind and size; false alerts per topic-month."""
     table = trials.assign(size=trials["size"].fillna(0)).groupby(["kind", "size"]).agg(
@@ -138,6 +161,10 @@ def print_bench(name: str, trials: pd.DataFrame, quiet: pd.DataFrame) -> None:
     print(table.to_markdown(floatfmt=".2f"))
     print(f"false alerts per topic-month over {rates['topic_months']:.1f} topic-months: surge {rates['surge']:.2f}, "
           f"emerging {rates['emerging']:.2f} (fading, maybe true: {rates['fading']:.2f})")
+    if quiet["days"].sum():
+        grid = threshold_grid(trials, quiet, [2.0, 2.5, 3.0, 4.0], [3.0, 5.0, 10.0])
+        print("\nOther surge thresholds (same fits):")
+        print(grid.to_markdown(index=False, floatfmt=".2f"))
 
 
 def main() -> None:

@@ -152,13 +152,7 @@ def find_surges(
 ) -> list[Alert]:
     if asof is None or asof.empty:
         return []
-    first_day = wide.index[max(0, len(wide) - rules.scan_days)]
-    actual = wide.stack().rename("actual").reset_index()
-    actual.columns = ["ds", "topic_key", "actual"]
-    merged = asof.assign(ds=local_days(asof["ds"])).merge(actual, on=["topic_key", "ds"])
-    merged = merged[merged["ds"] >= first_day]
-    width = (merged["upper"] - merged["yhat"]).clip(lower=1.0)
-    merged = merged.assign(ratio=(merged["actual"] - merged["yhat"]) / width, excess=merged["actual"] - merged["upper"])
+    merged = surge_scores(wide, asof, wide.index[max(0, len(wide) - rules.scan_days)])
     hits = merged[(merged["ratio"] >= rules.surge_min_ratio) & (merged["excess"] >= rules.surge_min_excess)]
     alerts = []
     for row in hits.sort_values(["ds", "topic_key"]).itertuples(index=False):
@@ -176,6 +170,17 @@ def find_surges(
             ),
         ))
     return alerts
+
+
+def surge_scores(wide: pd.DataFrame, asof: pd.DataFrame, first_day: pd.Timestamp) -> pd.DataFrame:
+    """Each judged day from ``first_day`` on, with its as-of forecast and the two figures the surge
+    rule thresholds: ``ratio`` = (actual - yhat) / (upper - yhat) and ``excess`` = actual - upper."""
+    actual = wide.stack().rename("actual").reset_index()
+    actual.columns = ["ds", "topic_key", "actual"]
+    merged = asof.assign(ds=local_days(asof["ds"])).merge(actual, on=["topic_key", "ds"])
+    merged = merged[merged["ds"] >= first_day]
+    width = (merged["upper"] - merged["yhat"]).clip(lower=1.0)
+    return merged.assign(ratio=(merged["actual"] - merged["yhat"]) / width, excess=merged["actual"] - merged["upper"])
 
 
 def find_fading(wide: pd.DataFrame, rules: AlertSettings, names: dict[str, str]) -> list[Alert]:
