@@ -158,7 +158,10 @@ def test_candidates_share_the_folds_and_the_best_is_served() -> None:
     scores = forecaster.scores
     assert {(s.folds, s.horizon) for s in scores.values()} == {(3, 30)}
     assert forecaster.chosen_model != SEASONAL_NAIVE
-    assert scores[forecaster.chosen_model].mase == min(s.mase for s in scores.values())
+    best = min(s.mase for s in scores.values())
+    served = scores[forecaster.chosen_model].mase
+    # The best single model, or the combination when no single one beats it by combine_margin.
+    assert served == best or (forecaster.chosen_model == COMBINATION and served * 0.9 <= best)
     assert "beat seasonal naive" in forecaster.reason
     if forecaster.chosen_model == COMBINATION:
         assert len(forecaster.members) == 3 and "median of" in forecaster.reason
