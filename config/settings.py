@@ -227,6 +227,15 @@ class ServiceSettings(Section):
     max_page_size: int = 500
     cors_origins: list[str] = Field(default_factory=list)
     docs: bool = Field(True, description="Serve /api/v1/docs and its OpenAPI schema (no data) without a key.")
+    key_cache_seconds: float = Field(
+        5.0, ge=0, description="How long a checked API key is trusted without asking the store; a key revoked "
+        "other than through the API keeps working at most this long."
+    )
+    cache_max_entries: int = Field(512, ge=0, description="Cached read responses kept, at most.")
+    cache_max_bytes: int = Field(64 * 1024 * 1024, ge=0, description="Bytes of cached read responses kept, at most.")
+    max_response_bytes: int = Field(
+        8 * 1024 * 1024, gt=0, description="A cached read's answer above this size is refused (422), not sent."
+    )
 
 
 class Settings(BaseSettings):

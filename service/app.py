@@ -17,12 +17,14 @@ from starlette.exceptions import HTTPException
 from pipelines.jobs import recover_crashed_jobs
 from pipelines.schedule import build_scheduler
 from config import Settings
-from service.cache import ReadCache
+from service.cache import ResponseCache
 from service.dashboard import add_dashboard
 from service.docs import add_offline_docs
 from service.jobs import JobRunner, thread_store
+from service.key_cache import KeyCache
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
+from service.read_cache import ReadCacheMiddleware
 from service.routes import alerts, comments, corrections, health, jobs, keys, reports, search, topics
 from service.routes.search import QueryEncoder
 from service.schemas import ErrorPublic
@@ -31,6 +33,12 @@ from store import Store
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
+
+CACHED_READS = tuple(f"{API_PREFIX}{path}" for path in (
+    "/topics", "/topics/{topic_key}", "/topics/{topic_key}/forecast", "/alerts",
+))
+"""Reads whose answer depends only on the stored data and the query string (the same for every
+reader), so they are served from ``ReadCacheMiddleware`` until the store commits a write."""
 
 _DESCRIPTION = """
 Topics, trends and forecasts from public comments.
@@ -96,9 +104,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.metrics = metrics
     app.state.encoder = QueryEncoder(settings)
-    app.state.cache = ReadCache()
+    app.state.key_cache = KeyCache(settings.service.key_cache_seconds)
+    app.state.read_cache = ResponseCache(
+        max_entries=settings.service.cache_max_entries, max_bytes=settings.service.cache_max_bytes
+    )
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_middleware(
+        ReadCacheMiddleware,
+        routes=CACHED_READS,
+        responses=app.state.read_cache,
+        keys=app.state.key_cache,
+        max_response_bytes=settings.service.max_response_bytes,
+    )
     if settings.service.cors_origins:
         app.add_middleware(
             CORSMiddleware,

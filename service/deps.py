@@ -15,11 +15,10 @@ from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from config import Settings
-from service.cache import ReadCache
 from service.jobs import JobRunner, thread_store
 from service.metrics import ServiceMetrics
 from store import Store
-from store.keys import role_allows, verify_key
+from store.keys import role_allows
 from store.topics import current_run, list_topics
 
 
@@ -43,10 +42,6 @@ def get_jobs(request: Request) -> JobRunner:
     return request.app.state.jobs
 
 
-def get_cache(request: Request) -> ReadCache:
-    return request.app.state.cache
-
-
 def get_page_size(
     settings: Annotated[Settings, Depends(get_settings)],
     limit: Annotated[int, Query(ge=1, description="Items per page; at most service.max_page_size (500).")] = 50,
@@ -62,13 +57,13 @@ PageSizeDep = Annotated[int, Depends(get_page_size)]
 StoreDep = Annotated[Store, Depends(get_store)]
 MetricsDep = Annotated[ServiceMetrics, Depends(get_metrics)]
 JobsDep = Annotated[JobRunner, Depends(get_jobs)]
-CacheDep = Annotated[ReadCache, Depends(get_cache)]
 
 _key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="An API key from `topicpulse keys create`.")
 _bearer = HTTPBearer(auto_error=False, description="The same API key, as `Authorization: Bearer <key>`.")
 
 
 def get_api_key(
+    request: Request,
     store: StoreDep,
     header_key: Annotated[str | None, Security(_key_header)],
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
@@ -81,7 +76,7 @@ def get_api_key(
             "missing API key: send it in the X-API-Key header or as Authorization: Bearer <key>",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    key = verify_key(store, token)
+    key = request.app.state.key_cache.verify(store, token)
     if key is None:
         raise HTTPException(401, "invalid or revoked API key", headers={"WWW-Authenticate": "Bearer"})
     return key

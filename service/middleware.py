@@ -35,6 +35,8 @@ def _route_template(scope: Scope) -> str:
     FastAPI keeps routes of included routers relative to their router and records the full
     template in its own scope entry; plain Starlette routes carry it in ``route.path``.
     """
+    if "route_template" in scope:  # set by the read cache, which answers before routing
+        return scope["route_template"]
     context = scope.get("fastapi", {}).get("effective_route_context")
     template = getattr(context, "path_format", None)
     if template:
@@ -46,7 +48,7 @@ def request_id_of(scope: Scope) -> str | None:
     return scope.get("state", {}).get("request_id")
 
 
-async def _send_error(send: Send, status: int, detail: str, request_id: str) -> None:
+async def send_json_error(send: Send, status: int, detail: str, request_id: str) -> None:
     """A JSON error in the shape the route layer uses: ``{"detail": ..., "request_id": ...}``."""
     payload = json.dumps({"detail": detail, "request_id": request_id}).encode("utf-8")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
@@ -95,18 +97,18 @@ class RequestContextMiddleware:
 
         try:
             if self._declared_length(scope) > self.max_body_bytes:
-                await _send_error(send_with_id, 413, BodyTooLarge(self.max_body_bytes).detail, request_id)
+                await send_json_error(send_with_id, 413, BodyTooLarge(self.max_body_bytes).detail, request_id)
             else:
                 await self.app(scope, receive_with_limit, send_with_id)
         except BodyTooLarge as exc:
             if response_started:
                 raise
-            await _send_error(send_with_id, 413, exc.detail, request_id)
+            await send_json_error(send_with_id, 413, exc.detail, request_id)
         except Exception:
             log.exception("unexpected error", extra={"request_id": request_id, "path": scope["path"]})
             if response_started:
                 raise
-            await _send_error(
+            await send_json_error(
                 send_with_id, 500, "internal error; quote the request id when you report it", request_id
             )
         finally:

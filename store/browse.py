@@ -120,18 +120,3 @@ def search_comments(
         rows = cur.execute(sql, [vector, fingerprint, *candidate_params, limit, run_id, *params]).fetchall()
     return [dict(zip((*_PUBLIC_COLUMNS, "topic_key", "score"), row)) for row in rows]
 
-
-def topic_data_version(store: Store) -> tuple[int, ...]:
-    """(current topic run id, assignment rows, newest comment id, newest correction id, undone
-    corrections): what topic aggregates depend on.
-
-    Runs change only through corrections once done, and assignments, comments and corrections are
-    only added (an undo stamps its row), so these change whenever a topic list or volume could.
-    """
-    with store.cursor() as cur:
-        row = cur.execute(
-            "SELECT (SELECT coalesce(max(id), 0) FROM topic_runs WHERE status = 'done'),"
-            " (SELECT count(*) FROM topic_assignments), (SELECT coalesce(max(id), 0) FROM comments),"
-            " (SELECT coalesce(max(id), 0) FROM topic_corrections), (SELECT count(undone_at) FROM topic_corrections)"
-        ).fetchone()
-    return tuple(int(value) for value in row)

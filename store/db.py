@@ -33,11 +33,20 @@ def migrations() -> list[tuple[int, str, str]]:
     return sorted(found)
 
 
+class _CommitCounter:
+    """Committed write transactions, shared by a Store and every view of it (``copy.copy``)."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
 class Store:
     """One open DuckDB database with the current schema.
 
     DuckDB lets one process write a file at a time, so a process opens its Store once and
     shares it. ``cursor()`` gives a thread its own connection to the same database.
+    ``data_version`` counts the commits made through ``transaction()``: the process owns the
+    file, so an unchanged count means unchanged data, and a read cache can trust it.
     """
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
@@ -55,6 +64,7 @@ class Store:
                 ) from exc
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
         self._write_lock = threading.RLock()
+        self._commits = _CommitCounter()
         if not read_only:
             self.migrate()
 
@@ -88,8 +98,14 @@ class Store:
                 raise
             else:
                 cur.execute("COMMIT")
+                self._commits.value += 1  # after COMMIT, so a reader that sees the new count sees the data
             finally:
                 cur.close()
+
+    @property
+    def data_version(self) -> int:
+        """Changes after every committed write transaction (and only then); reading it costs nothing."""
+        return self._commits.value
 
     def schema_version(self) -> int:
         row = self.conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()

@@ -209,7 +209,8 @@ def test_missing_wrong_and_revoked_keys_are_401(client, headers):
     bearer = {"Authorization": f"Bearer {headers['admin']['X-API-Key']}"}
     assert client.get("/api/v1/jobs", headers=bearer).status_code == 200
     store = client.app.state.store
-    revoke_key(store, verify_key(store, headers["admin"]["X-API-Key"])["id"])
+    key_id = verify_key(store, headers["admin"]["X-API-Key"])["id"]
+    assert client.delete(f"/api/v1/keys/{key_id}", headers=headers["admin"]).status_code == 200
     response = client.get("/api/v1/jobs", headers=headers["admin"])
     assert response.status_code == 401 and response.json()["detail"] == "invalid or revoked API key"
 

@@ -102,7 +102,7 @@ def test_topic_reads_are_cached_until_the_data_changes(client, headers, keys):
 
     from store.topics import add_assignments
 
-    reader, cache = headers["reader"], client.app.state.cache
+    reader, cache = headers["reader"], client.app.state.read_cache
     first = client.get("/api/v1/topics", headers=reader).json()
     assert client.get("/api/v1/topics", headers=reader).json() == first
     assert cache.hits == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Request
 
 from service.deps import StoreDep, require_role
 from service.schemas import ErrorPublic, KeyCreate, KeyCreated, KeyPublic, KeysPublic
@@ -30,8 +30,10 @@ def create_key(body: KeyCreate, store: StoreDep) -> KeyCreated:
 @router.delete(
     "/{key_id}", response_model=KeyPublic, summary="Revoke a key", responses={404: {"model": ErrorPublic}}
 )
-def revoke_key(key_id: int, store: StoreDep) -> KeyPublic:
+def revoke_key(key_id: int, store: StoreDep, request: Request) -> KeyPublic:
+    """The key stops working on the next request: the service forgets every key it had checked."""
     record = keys.revoke_key(store, key_id)
     if record is None:
         raise HTTPException(404, f"key_id: no active key with id {key_id}")
+    request.app.state.key_cache.clear()
     return KeyPublic(**record)

@@ -8,10 +8,10 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Query, Response
+from fastapi import APIRouter, Depends, HTTPException, Query
 
 from pipelines.corrections import provenance
-from service.deps import CacheDep, PageSizeDep, SettingsDep, StoreDep, require_role
+from service.deps import PageSizeDep, SettingsDep, StoreDep, require_role
 from service.pagination import decode_cursor, encode_cursor
 from service.params import Day, Moment, check_order
 from service.schemas import (
@@ -28,7 +28,7 @@ from service.schemas import (
     Window,
 )
 from store import topics as topic_store
-from store.browse import comment_span, list_comments, topic_data_version
+from store.browse import comment_span, list_comments
 from store.corrections import list_corrections
 from store.forecasts import topic_forecast
 
@@ -51,11 +51,6 @@ def _topic_or_404(store, topic_key: str) -> dict:
     return topic
 
 
-def _json(body: bytes) -> Response:
-    """A cached answer, already serialised (its model was validated when it was built)."""
-    return Response(body, media_type="application/json")
-
-
 def _points(frame: pd.DataFrame) -> list[VolumePoint]:
     return [VolumePoint(ds=ds.date(), y=int(y)) for ds, y in zip(frame["ds"], frame["y"])]
 
@@ -64,21 +59,16 @@ def _points(frame: pd.DataFrame) -> list[VolumePoint]:
 def list_topics(
     settings: SettingsDep,
     store: StoreDep,
-    cache: CacheDep,
     days: Annotated[int, Query(ge=1, le=366, description="Window length in days.")] = 7,
     end: Annotated[Day | None, Query(description="Last day of the window (default: the latest day with comments).")] = None,
     sort: Annotated[TopicSort, Query(description="size, volume (in the window), growth, or key.")] = "volume",
     min_volume: Annotated[int, Query(ge=0, description="Leave out topics with fewer comments in the window.")] = 0,
     include_hidden: Annotated[bool, Query(description="Also list topics an analyst hid.")] = False,
-) -> Response:
+) -> TopicsPublic:
     """Volume counts the comments of each topic in the window of ``days`` local days ending on
     ``end``; growth compares it with the window of equal length just before. Topics an analyst
     merged into another are not listed (their comments count for that one)."""
-    return _json(cache.get(
-        topic_data_version(store),
-        ("topics", days, end, sort, min_volume, include_hidden),
-        lambda: _topic_summaries(settings, store, days, end, sort, min_volume, include_hidden).model_dump_json().encode(),
-    ))
+    return _topic_summaries(settings, store, days, end, sort, min_volume, include_hidden)
 
 
 def _corrected(topic: dict, notes: list[dict]) -> dict:
@@ -135,24 +125,19 @@ def get_topic(
     topic_key: str,
     settings: SettingsDep,
     store: StoreDep,
-    cache: CacheDep,
     start: Annotated[Day | None, Query(description=f"First day of the volume series (default: the first day with "
                                          f"comments, or {MAX_SERIES_DAYS - 1} days before end).")] = None,
     end: Annotated[Day | None, Query(description="Last day of the volume series, included; on or after start and at "
                                       f"most {MAX_SERIES_DAYS - 1} days after it (default: the latest day with "
                                       "comments).")] = None,
-) -> Response:
+) -> TopicPublic:
     """The volume series cover at most ``MAX_SERIES_DAYS`` days: a missing bound is filled to stay
     within it, and two bounds further apart are refused (422 naming ``query.end``)."""
     check_order(start, end, "query.end", inclusive=True)
     if start is not None and end is not None and (end - start).days >= MAX_SERIES_DAYS:
         raise HTTPException(422, f"query.end: the series covers at most {MAX_SERIES_DAYS} days; "
                                  f"{start.isoformat()} to {end.isoformat()} is {(end - start).days + 1}")
-    return _json(cache.get(
-        topic_data_version(store),
-        ("topic", topic_key, start, end),
-        lambda: _topic_detail(settings, store, topic_key, start, end).model_dump_json().encode(),
-    ))
+    return _topic_detail(settings, store, topic_key, start, end)
 
 
 def _series_window(store, tz: str, start: date | None, end: date | None) -> tuple[date, date]:
