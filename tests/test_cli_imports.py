@@ -6,6 +6,7 @@ process, which prints at exit which of the heavy libraries it had imported.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,7 +29,8 @@ _REPORT_AT_EXIT = (
 
 def heavy_imports(*args: str, data_dir: Path, **env_extra: str) -> tuple[list[str], subprocess.CompletedProcess]:
     """The heavy libraries that ``topicpulse ARGS`` had imported when it exited, and its outcome."""
-    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "TOPICPULSE_DATA_DIR": str(data_dir), **env_extra}
+    env = {"PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1", "TOPICPULSE_DATA_DIR": str(data_dir),
+           "XDG_CACHE_HOME": os.environ["XDG_CACHE_HOME"], **env_extra}  # the session's model cache
     done = subprocess.run([sys.executable, "-c", _REPORT_AT_EXIT, *args], capture_output=True, text=True, env=env)
     line = [ln for ln in done.stderr.splitlines() if ln.startswith("HEAVY=")]
     assert line, done.stderr
