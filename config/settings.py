@@ -177,7 +177,10 @@ class ForecastSettings(Section):
         0.1, ge=0, lt=1, description="A single model is served over the combination only if its MASE is this share lower."
     )
     prophet: Literal["auto", "always", "never"] = Field(
-        "auto", description="auto: backtest Prophet only where a holiday it has seen falls in a fold or the horizon."
+        "auto", description="auto: backtest Prophet only where a Tết it has seen falls in a fold or the horizon."
+    )
+    prophet_min_tet_effect: float = Field(
+        0.15, ge=0, description="auto: and only where that Tết moved volume by this share against the weeks around it."
     )
     uncertainty_samples: int = Field(200, ge=1, description="Prophet's default 1000 makes predict slower than fit.")
     holidays: bool = Field(True, description="Prophet models Vietnamese public holidays and Tết (±7 days).")
