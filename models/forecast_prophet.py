@@ -90,8 +90,9 @@ def can_win(history: pd.DataFrame, judged: list[tuple[pd.Timestamp, pd.Timestamp
     days = tet_days(ds.iloc[0], last + _STEP[freq], freq)
     if not len(days):
         return False
+    learnable = bool(((days >= ds.iloc[0]) & (days < first_judged)).any())
     hit = any(((days >= start) & (days < end + _STEP[freq])).any() for start, end in judged)
-    return hit and tet_effect(history, first_judged, freq) >= min_effect
+    return learnable and hit and tet_effect(history, first_judged, freq) >= min_effect
 
 
 def tet_effect(history: pd.DataFrame, before: pd.Timestamp, freq: str) -> float:
