@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.params import Moment
+from service.params import Moment, Posted
 
 MAX_QUERY_CHARS = 2000
 """Longest search query or text to classify; longer ones are refused, not cut."""
@@ -29,6 +29,11 @@ class ErrorPublic(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={"example": {"detail": "query.limit: Input should be less than or equal to 500", "request_id": "5f0c…"}}
     )
+
+
+UNDECODABLE_BODY = {400: {"model": ErrorPublic, "description": "The body's bytes cannot be decoded (not UTF-8 "
+                                                                "JSON, or multipart without its boundary)."}}
+"""The extra response of every operation that reads a request body."""
 
 
 # Operations
@@ -197,7 +202,7 @@ class ForecastPublic(BaseModel):
 
 class CommentBase(BaseModel):
     text: str = Field(description="The comment; normalised and redacted when stored.", examples=["Giá xăng tăng quá!"])
-    created_at: datetime = Field(
+    created_at: Posted = Field(
         description="When it was posted (ISO 8601); without an offset it is taken in ingest.timezone.",
         examples=["2026-02-14T08:30:00+07:00"],
     )

@@ -16,7 +16,15 @@ from service.deps import MetricsDep, PageSizeDep, SettingsDep, StoreDep, current
 from service.metrics import ServiceMetrics
 from service.pagination import decode_cursor, encode_cursor
 from service.params import Moment, check_order
-from service.schemas import CommentPublic, CommentsIn, CommentsPublic, ErrorPublic, IngestPublic, Rejection
+from service.schemas import (
+    UNDECODABLE_BODY,
+    CommentPublic,
+    CommentsIn,
+    CommentsPublic,
+    ErrorPublic,
+    IngestPublic,
+    Rejection,
+)
 from store.browse import list_comments
 
 router = APIRouter(tags=["comments"], responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}})
@@ -52,7 +60,8 @@ def _public_report(report: IngestReport, metrics: ServiceMetrics) -> IngestPubli
     response_model=IngestPublic,
     dependencies=[Depends(require_role("admin"))],
     summary="Add a batch of comments",
-    responses={422: {"model": ErrorPublic, "description": "Malformed body, a wrong type or date, or too many."}},
+    responses={**UNDECODABLE_BODY,
+               422: {"model": ErrorPublic, "description": "Malformed body, a wrong type or date, or too many."}},
 )
 def post_comments(body: CommentsIn, settings: SettingsDep, store: StoreDep, metrics: MetricsDep) -> IngestPublic:
     """Stores the good comments in one batch; each turned-away comment is listed with its index
@@ -68,7 +77,8 @@ def post_comments(body: CommentsIn, settings: SettingsDep, store: StoreDep, metr
     response_model=IngestPublic,
     dependencies=[Depends(require_role("admin"))],
     summary="Upload a CSV, JSONL, JSON or Parquet file of comments",
-    responses={422: {"model": ErrorPublic, "description": "The file cannot be used; the message says why."}},
+    responses={**UNDECODABLE_BODY,
+               422: {"model": ErrorPublic, "description": "The file cannot be used; the message says why."}},
 )
 def upload_comments(
     settings: SettingsDep,
@@ -99,6 +109,7 @@ def upload_comments(
     response_model=CommentsPublic,
     dependencies=[Depends(require_role("reader"))],
     summary="Comments, newest first, filtered and paged",
+    responses={404: {"model": ErrorPublic, "description": "`topic` is not a topic of the current run."}},
 )
 def get_comments(
     store: StoreDep,

@@ -19,6 +19,7 @@ from config import Settings
 from service.deps import SettingsDep, StoreDep, current_run_with_topic, require_role
 from service.params import check_order
 from service.schemas import (
+    UNDECODABLE_BODY,
     ClassificationPublic,
     ClassificationsPublic,
     ClassifyIn,
@@ -73,7 +74,9 @@ def get_encoder(request: Request) -> QueryEncoder:
     "/search",
     response_model=SearchPublic,
     summary="Comments closest in meaning to a query",
-    responses={409: {"model": ErrorPublic, "description": "No comment has been embedded with the model yet."}},
+    responses={**UNDECODABLE_BODY,
+               404: {"model": ErrorPublic, "description": "`topic_key` is not a topic of the current run."},
+               409: {"model": ErrorPublic, "description": "No comment has been embedded with the model yet."}},
 )
 def search(body: SearchIn, store: StoreDep, encoder: QueryEncoder = Depends(get_encoder)) -> SearchPublic:
     """Embeds the query with the configured model and ranks the comments' cached vectors by cosine
@@ -94,7 +97,8 @@ def search(body: SearchIn, store: StoreDep, encoder: QueryEncoder = Depends(get_
     "/classify",
     response_model=ClassificationsPublic,
     summary="The current topic each text would join; nothing is stored",
-    responses={409: {"model": ErrorPublic, "description": "No topic run yet, or it used another embedding model."}},
+    responses={**UNDECODABLE_BODY,
+               409: {"model": ErrorPublic, "description": "No topic run yet, or it used another embedding model."}},
 )
 def classify(
     body: ClassifyIn, settings: SettingsDep, store: StoreDep, encoder: QueryEncoder = Depends(get_encoder)
