@@ -25,7 +25,7 @@ from service.jobs import JobRunner, thread_store
 from service.key_cache import KeyCache
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
-from service.read_cache import ReadCacheMiddleware
+from service.read_cache import ReadCacheMiddleware, describe_in_schema
 from service.routes import alerts, comments, corrections, health, jobs, keys, reports, search, topics
 from service.routes.search import QueryEncoder
 from service.schemas import ErrorPublic
@@ -132,12 +132,14 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     for module in (comments, topics, corrections, alerts, search, jobs, keys, reports):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERROR_RESPONSES)
-    _state_page_size(app, settings.service.max_page_size)
+    _finish_schema(app, settings.service.max_page_size)
     return app
 
 
-def _state_page_size(app: FastAPI, largest: int) -> None:
-    """Put this server's page-size maximum (a setting, so not known to the routes) in its schema."""
+def _finish_schema(app: FastAPI, largest: int) -> None:
+    """Put what the routes cannot state in the schema: this server's page-size maximum (a setting),
+    the 400 of every operation that reads a body (FastAPI refuses undecodable bytes itself), and
+    the read cache's ETag, If-None-Match and 304."""
     build = app.openapi
 
     def openapi() -> dict:
@@ -147,9 +149,18 @@ def _state_page_size(app: FastAPI, largest: int) -> None:
                     for parameter in operation.get("parameters", []):
                         if parameter["name"] == "limit" and "maximum" not in parameter["schema"]:
                             parameter["schema"]["maximum"] = largest
+                    if "requestBody" in operation:
+                        operation["responses"].setdefault("400", _UNDECODABLE_BODY)
+            describe_in_schema(app.openapi_schema, CACHED_READS)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+_UNDECODABLE_BODY = {
+    "description": "The body's bytes cannot be decoded (not UTF-8 JSON, or multipart without its boundary).",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}},
+}
 
 
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:

@@ -31,11 +31,6 @@ class ErrorPublic(BaseModel):
     )
 
 
-UNDECODABLE_BODY = {400: {"model": ErrorPublic, "description": "The body's bytes cannot be decoded (not UTF-8 "
-                                                                "JSON, or multipart without its boundary)."}}
-"""The extra response of every operation that reads a request body."""
-
-
 # Operations
 
 

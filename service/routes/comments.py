@@ -16,15 +16,7 @@ from service.deps import MetricsDep, PageSizeDep, SettingsDep, StoreDep, current
 from service.metrics import ServiceMetrics
 from service.pagination import decode_cursor, encode_cursor
 from service.params import Moment, check_order
-from service.schemas import (
-    UNDECODABLE_BODY,
-    CommentPublic,
-    CommentsIn,
-    CommentsPublic,
-    ErrorPublic,
-    IngestPublic,
-    Rejection,
-)
+from service.schemas import CommentPublic, CommentsIn, CommentsPublic, ErrorPublic, IngestPublic, Rejection
 from store.browse import list_comments
 
 router = APIRouter(tags=["comments"], responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic}})
@@ -60,8 +52,7 @@ def _public_report(report: IngestReport, metrics: ServiceMetrics) -> IngestPubli
     response_model=IngestPublic,
     dependencies=[Depends(require_role("admin"))],
     summary="Add a batch of comments",
-    responses={**UNDECODABLE_BODY,
-               422: {"model": ErrorPublic, "description": "Malformed body, a wrong type or date, or too many."}},
+    responses={422: {"model": ErrorPublic, "description": "Malformed body, a wrong type or date, or too many."}},
 )
 def post_comments(body: CommentsIn, settings: SettingsDep, store: StoreDep, metrics: MetricsDep) -> IngestPublic:
     """Stores the good comments in one batch; each turned-away comment is listed with its index
@@ -77,8 +68,7 @@ def post_comments(body: CommentsIn, settings: SettingsDep, store: StoreDep, metr
     response_model=IngestPublic,
     dependencies=[Depends(require_role("admin"))],
     summary="Upload a CSV, JSONL, JSON or Parquet file of comments",
-    responses={**UNDECODABLE_BODY,
-               422: {"model": ErrorPublic, "description": "The file cannot be used; the message says why."}},
+    responses={422: {"model": ErrorPublic, "description": "The file cannot be used; the message says why."}},
 )
 def upload_comments(
     settings: SettingsDep,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, HTTPException, Request
 
 from service.deps import StoreDep, require_role
-from service.schemas import UNDECODABLE_BODY, ErrorPublic, KeyCreate, KeyCreated, KeyPublic, KeysPublic
+from service.schemas import ErrorPublic, KeyCreate, KeyCreated, KeyPublic, KeysPublic
 from store import keys
 
 router = APIRouter(
@@ -21,8 +21,7 @@ def list_keys(store: StoreDep, include_revoked: bool = False) -> KeysPublic:
     return KeysPublic(items=[KeyPublic(**key) for key in keys.list_keys(store, include_revoked=include_revoked)])
 
 
-@router.post("", response_model=KeyCreated, status_code=201, responses=UNDECODABLE_BODY,
-             summary="Create a key; it is shown only once")
+@router.post("", response_model=KeyCreated, status_code=201, summary="Create a key; it is shown only once")
 def create_key(body: KeyCreate, store: StoreDep) -> KeyCreated:
     record, token = keys.create_key(store, body.name, body.role)
     return KeyCreated(**record, key=token)

@@ -19,7 +19,6 @@ from config import Settings
 from service.deps import SettingsDep, StoreDep, current_run_with_topic, require_role
 from service.params import check_order
 from service.schemas import (
-    UNDECODABLE_BODY,
     ClassificationPublic,
     ClassificationsPublic,
     ClassifyIn,
@@ -74,8 +73,7 @@ def get_encoder(request: Request) -> QueryEncoder:
     "/search",
     response_model=SearchPublic,
     summary="Comments closest in meaning to a query",
-    responses={**UNDECODABLE_BODY,
-               404: {"model": ErrorPublic, "description": "`topic_key` is not a topic of the current run."},
+    responses={404: {"model": ErrorPublic, "description": "`topic_key` is not a topic of the current run."},
                409: {"model": ErrorPublic, "description": "No comment has been embedded with the model yet."}},
 )
 def search(body: SearchIn, store: StoreDep, encoder: QueryEncoder = Depends(get_encoder)) -> SearchPublic:
@@ -97,8 +95,7 @@ def search(body: SearchIn, store: StoreDep, encoder: QueryEncoder = Depends(get_
     "/classify",
     response_model=ClassificationsPublic,
     summary="The current topic each text would join; nothing is stored",
-    responses={**UNDECODABLE_BODY,
-               409: {"model": ErrorPublic, "description": "No topic run yet, or it used another embedding model."}},
+    responses={409: {"model": ErrorPublic, "description": "No topic run yet, or it used another embedding model."}},
 )
 def classify(
     body: ClassifyIn, settings: SettingsDep, store: StoreDep, encoder: QueryEncoder = Depends(get_encoder)
