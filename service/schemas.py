@@ -307,6 +307,9 @@ class TopicSummary(TopicBase):
     previous_volume: int = Field(description="Comments in the window of equal length just before it.")
     growth: float | None = Field(description="(volume - previous) / previous; null when previous is 0.")
     relation: str | None = Field(None, description="Lineage: match, split, merge or new.")
+    negative_share: float | None = Field(
+        None, description="Share of the window's scored comments that are negative; null when none is scored.")
+    previous_negative_share: float | None = Field(None, description="The same for the window just before.")
 
 
 class Window(BaseModel):
@@ -335,6 +338,13 @@ class VolumePoint(BaseModel):
     y: int
 
 
+class SentimentPoint(BaseModel):
+    ds: date = Field(description="The local day, or the Monday starting the week.")
+    negative: int = Field(description="Comments the sentiment classifier calls negative.")
+    scored: int = Field(description="Comments with a sentiment score.")
+    share: float | None = Field(description="negative / scored; null when no comment was scored.")
+
+
 class LineageEntry(BaseModel):
     run_id: int
     finished_at: datetime | None = None
@@ -356,6 +366,9 @@ class TopicPublic(TopicBase):
     representative_comments: list[RepresentativeComment]
     daily_volume: list[VolumePoint]
     weekly_volume: list[VolumePoint]
+    daily_negative_share: list[SentimentPoint] = Field(
+        default_factory=list, description="Negative share of the topic's comments per local day (same days as daily_volume).")
+    weekly_negative_share: list[SentimentPoint] = Field(default_factory=list)
     lineage: list[LineageEntry]
 
 
