@@ -29,9 +29,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 
+from config import Settings
 from models.sentiment import LABELS, SentimentClassifier
 from pipelines.embed import load_embedder
-from pipelines.settings import Settings
 
 SHARED_DATA = Path(os.environ.get("TOPICPULSE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
 log = logging.getLogger("bench.sentiment")
@@ -78,7 +78,7 @@ def main() -> None:
     embedder = load_embedder(settings)
     cache_dir = settings.resolve(Path("bench"))
     started = time.perf_counter()
-    classifier = SentimentClassifier(embedder)
+    classifier = SentimentClassifier(embedder, settings.sentiment)
     log.info("classifier %s trained in %.1fs", classifier.key, time.perf_counter() - started)
     log.info("machine: %s, %d cores; load average %s", platform.platform(), os.cpu_count() or 0,
              Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else "?")

@@ -184,6 +184,18 @@ class ForecastSettings(Section):
     alerts: AlertSettings = Field(default_factory=AlertSettings)
 
 
+class SentimentSettings(Section):
+    """Sentiment per comment (``models.sentiment.SentimentClassifier`` takes this section whole):
+    a logistic regression on the embeddings of the project's own labelled examples."""
+
+    enabled: bool = Field(True, description="Score each embedded comment's sentiment after embedding.")
+    regularisation: float = Field(
+        1.0, gt=0, description="LogisticRegression C, chosen on UIT-VSFC dev (bench/sentiment.py); test held out."
+    )
+    max_iter: int = Field(2000, gt=0, description="LogisticRegression iterations, at most.")
+    score_batch: int = Field(4096, gt=0, description="Cached vectors read back and scored per transaction.")
+
+
 class RaySettings(Section):
     """The Ray cluster used when ``engine = "ray"`` (see ``pipelines/ray_engine.py``)."""
 
@@ -260,6 +272,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    sentiment: SentimentSettings = Field(default_factory=SentimentSettings)
     topics: TopicSettings = Field(default_factory=TopicSettings)
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)

@@ -2,9 +2,10 @@
 
 No model is downloaded: a multinomial logistic regression learns, at load time, from the short
 labelled examples in ``models.sentiment_examples`` embedded by the same embedder that embedded
-the comments, so the vectors already cached for topics are all it needs. ``key`` names the
-classifier (embedder fingerprint, examples, settings), so stored scores from another one are
-never mixed with its own.
+the comments, so the vectors already cached for topics are all it needs. ``classifier_key``
+names the classifier (embedder fingerprint, examples, parameters) without training it, so stored
+scores from another one are never mixed with its own, and a run can tell that every text is
+scored without importing scikit-learn.
 """
 
 from __future__ import annotations
@@ -14,12 +15,11 @@ import json
 from typing import Protocol
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
+from config import SentimentSettings
 from models import sentiment_examples
 
 LABELS = ("negative", "neutral", "positive")
-REGULARISATION = 1.0  # LogisticRegression C, chosen on UIT-VSFC dev (bench/sentiment.py); test held out
 
 
 class TextEncoder(Protocol):
@@ -36,17 +36,26 @@ def examples() -> tuple[list[str], np.ndarray]:
     return texts, labels
 
 
+def classifier_key(params: SentimentSettings, fingerprint: str) -> str:
+    """The name of the classifier these parameters train on ``fingerprint`` vectors."""
+    texts, labels = examples()
+    fitted = {name: value for name, value in params.values().items() if name in ("regularisation", "max_iter")}
+    digest = hashlib.sha256(json.dumps([texts, labels.tolist(), fitted], sort_keys=True).encode()).hexdigest()[:12]
+    return f"logreg-{digest}-{fingerprint}"
+
+
 class SentimentClassifier:
     """Trained on the examples' embeddings; ``probabilities`` scores comment vectors of that embedder."""
 
-    def __init__(self, embedder: TextEncoder) -> None:
+    def __init__(self, embedder: TextEncoder, params: SentimentSettings) -> None:
+        from sklearn.linear_model import LogisticRegression  # only where a classifier is trained
+
         texts, labels = examples()
         vectors = np.asarray(embedder.encode(texts, show_progress=False), dtype=np.float32)
         self.fingerprint = embedder.fingerprint
-        self._model = LogisticRegression(C=REGULARISATION, max_iter=2000)
+        self.key = classifier_key(params, embedder.fingerprint)
+        self._model = LogisticRegression(C=params.regularisation, max_iter=params.max_iter)
         self._model.fit(vectors, labels)
-        digest = hashlib.sha256(json.dumps([texts, labels.tolist(), REGULARISATION]).encode()).hexdigest()[:12]
-        self.key = f"logreg-{digest}-{embedder.fingerprint}"
 
     def probabilities(self, vectors: np.ndarray) -> np.ndarray:
         """(n, 3) class probabilities in ``LABELS`` order."""

@@ -26,9 +26,11 @@ from models.e5_convert import MODEL_NAME, package_model_file, prepare_default_mo
 from models.embedding import PROGRESS_MIN_TEXTS, Embedder, progress_bar
 from models.model_cache import default_cache_dir
 from pipelines import ray_engine
+from pipelines.sentiment import model_key as sentiment_key
 from pipelines.sentiment import score_comments
 from store import Store
 from store import embeddings as store_embeddings
+from store import sentiment as store_sentiment
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +123,8 @@ def _nothing_to_embed(settings: Settings, store: Store, started: float) -> Embed
         return None
     fingerprint = str(known["fingerprint"])
     total, missing = store_embeddings.text_counts(store, fingerprint)
-    if missing:
+    scoring = sentiment_key(settings, fingerprint)
+    if missing or (scoring is not None and store_sentiment.unscored_count(store, scoring)):
         return None
     log.info("%d distinct comment texts, none to embed with %s", total, fingerprint)
     return EmbedReport(
@@ -164,7 +167,7 @@ def embed_comments(settings: Settings, store: Store, embedder: Embedder | None =
             log.info("embedded %d/%d texts", embedded, missing)
     finally:
         progress.close()
-    scored = score_comments(store, embedder)
+    scored = score_comments(settings, store, embedder)
     return EmbedReport(
         model=embedder.model_name,
         fingerprint=embedder.fingerprint,

@@ -22,6 +22,7 @@ import pandas as pd
 from pipelines.corrections import provenance
 from config.errors import TopicPulseError
 from pipelines.report_render import FORMATS, MEDIA_TYPES, render_report
+from pipelines.sentiment import model_key as sentiment_key
 from config import Settings
 from store import Store
 from store import alerts as store_alerts
@@ -265,7 +266,7 @@ def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: i
         report.notes.append("No comments were assigned to a topic in this period or the one before it.")
         return
     horizon_end = report.end + timedelta(days=settings.forecast.horizon_days)
-    negative_now, negative_before = _negative_pcts(store, report, run_id, ranked)
+    negative_now, negative_before = _negative_pcts(settings, store, report, run_id, ranked)
     notes = list_corrections(store)
     for rank, key in enumerate(ranked, start=1):
         topic = store_topics.get_topic(store, key) or by_key[key]
@@ -294,10 +295,10 @@ def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: i
         report.notes.append(f"{missing} of {len(report.topics)} topics have no forecast yet.")
 
 
-def _negative_pcts(store: Store, report: TopicReport, run_id: int, keys: list[str]) -> tuple[dict, dict]:
+def _negative_pcts(settings: Settings, store: Store, report: TopicReport, run_id: int, keys: list[str]) -> tuple[dict, dict]:
     """Per topic, the negative share in percent in the period and in the one before it."""
     run = store_topics.get_run(store, run_id)
-    model_key = store_sentiment.current_model_key(store, run["embedding_fingerprint"]) if run else None
+    model_key = sentiment_key(settings, run["embedding_fingerprint"] if run else None)
     if model_key is None:
         return {}, {}
     frame = store_topics.topic_sentiment(store, model_key, start=report.previous_start,

@@ -7,13 +7,16 @@ change (new ``model_key``) re-scores without mixing old and new labels in one se
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from store.db import Store
 from store.embeddings import model_dim, vectors_table
+
+if TYPE_CHECKING:  # frames come from store.topics; an embed run with nothing to do stays without pandas
+    import pandas as pd
 
 LABELS = ("negative", "neutral", "positive")
 
@@ -25,12 +28,14 @@ def register_model(store: Store, model_key: str, fingerprint: str) -> None:
                     [model_key, fingerprint])
 
 
-def current_model_key(store: Store, fingerprint: str) -> str | None:
-    """The newest classifier registered for an embedding model, or None."""
+def unscored_count(store: Store, model_key: str) -> int:
+    """Distinct comment texts that ``model_key`` has not scored (embedded or not)."""
     with store.cursor() as cur:
-        row = cur.execute("SELECT model_key FROM sentiment_models WHERE fingerprint = ?"
-                          " ORDER BY registered_at DESC, model_key LIMIT 1", [fingerprint]).fetchone()
-    return None if row is None else str(row[0])
+        (count,) = cur.execute(
+            "SELECT count(DISTINCT c.text_hash) FROM comments c WHERE NOT EXISTS"
+            " (SELECT 1 FROM comment_sentiment s WHERE s.model_key = ? AND s.text_hash = c.text_hash)", [model_key],
+        ).fetchone()
+    return int(count)
 
 
 def unscored_vectors(

@@ -390,6 +390,8 @@ def topic_sentiment(
     (``model_key`` names the sentiment classifier whose labels count). The share is of scored
     comments, None where a period has none, so a day without comments is no 0 % day.
     """
+    import pandas as pd
+
     volume = topic_volume(store, freq=freq, start=start, end=end, topic_keys=topic_keys, tz=tz, run_id=run_id)
     columns = ["topic_key", "ds", "negative", "scored", "share"]
     if volume.empty:

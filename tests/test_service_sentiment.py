@@ -7,6 +7,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from models.sentiment import classifier_key
 from pipelines.report import build_topic_report
 from pipelines.report_render import render_report
 from store import sentiment as store_sentiment
@@ -15,17 +16,26 @@ from tests.service_helpers import FUEL, LAST_DAY, app_settings, client, headers,
 NEGATIVE, NEUTRAL = [0.9, 0.05, 0.05], [0.1, 0.8, 0.1]
 
 
-@pytest.fixture
-def keys(client, app_settings, test_embedder):
-    """The two seeded topics; every fuel comment of the last 7 days is scored negative, the rest neutral."""
-    store = client.app.state.store
-    found = seed_topics(app_settings, store, embedder=test_embedder)
+def score_fuel_last_week_negative(settings, store, fingerprint: str) -> None:
+    """Every fuel comment of the last 7 days scored negative, every other comment neutral, under
+    the key of the configured classifier (the one readers count)."""
     last_week = {f"ngày {LAST_DAY - timedelta(days=n):%d/%m}" for n in range(7)}
     rows = store.conn.execute("SELECT DISTINCT text_hash, text FROM comments ORDER BY text_hash").fetchall()
     negative = [text.startswith(tuple(FUEL)) and any(day in text for day in last_week) for _, text in rows]
-    store_sentiment.register_model(store, "test-classifier", test_embedder.fingerprint)
-    store_sentiment.put_scores(store, "test-classifier", [h for h, _ in rows],
+    model_key = classifier_key(settings.sentiment, fingerprint)
+    with store.transaction() as cur:  # in place of the real classifier's scores from seeding's embed stage
+        cur.execute("DELETE FROM comment_sentiment WHERE model_key = ?", [model_key])
+    store_sentiment.register_model(store, model_key, fingerprint)
+    store_sentiment.put_scores(store, model_key, [h for h, _ in rows],
                                np.array([NEGATIVE if n else NEUTRAL for n in negative]))
+
+
+@pytest.fixture
+def keys(client, app_settings, test_embedder):
+    """The two seeded topics, their comments scored by ``score_fuel_last_week_negative``."""
+    store = client.app.state.store
+    found = seed_topics(app_settings, store, embedder=test_embedder)
+    score_fuel_last_week_negative(app_settings, store, test_embedder.fingerprint)
     return found
 
 

@@ -1,7 +1,8 @@
 -- Sentiment per distinct comment text, like the embedding cache: scored once per text and
 -- classifier. A classifier (named by its key: the embedding model's fingerprint, the labelled
--- examples and the method) is registered once; readers use the newest one for the current
--- topic run's embedding model, so changing the examples re-scores everything without mixing.
+-- examples and the method) is registered once; readers use the one the configuration names for
+-- the current topic run's embedding model, so changing the examples re-scores everything
+-- without mixing.
 
 CREATE TABLE sentiment_models (
     model_key     VARCHAR PRIMARY KEY,
