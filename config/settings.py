@@ -147,6 +147,14 @@ class AlertSettings(Section):
     fading_min_baseline: float = Field(3.0, ge=0, description="Daily mean before, at least, to be worth a fading alert.")
     unassigned_min_rise: float = Field(0.05, gt=0, description="Rise in the unassigned share, at least (0.05 = 5 points).")
     unassigned_min_count: int = Field(20, ge=0, description="Unassigned comments in the recent window, at least.")
+    negative_min_ratio: float = Field(
+        2.0, gt=1, description="A topic's negative share over the recent window, at least this x the baseline window's."
+    )
+    negative_min_rise: float = Field(0.1, gt=0, le=1, description="Rise of that share, at least (0.1 = 10 points).")
+    negative_min_count: int = Field(10, gt=0, description="Negative comments in the recent window, at least.")
+    negative_min_baseline: int = Field(
+        20, gt=0, description="Sentiment-scored comments in the baseline window, at least, for its share to be judged."
+    )
 
 
 class ForecastSettings(Section):

@@ -120,7 +120,7 @@ class JobAccepted(BaseModel):
 
 # Alerts
 
-AlertKind = Literal["emerging", "surge", "fading", "unassigned_growth"]
+AlertKind = Literal["emerging", "surge", "fading", "unassigned_growth", "negative_rise"]
 Severity = Literal["low", "medium", "high"]
 
 
