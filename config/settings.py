@@ -139,8 +139,14 @@ class AlertSettings(Section):
     emerging_min_count: int = Field(30, gt=0, description="Comments in the recent window for a topic to be emerging.")
     emerging_max_baseline: float = Field(2.0, ge=0, description="Daily mean before, at most, for 'new or tiny'.")
     emerging_min_growth: float = Field(4.0, gt=1, description="(recent median + 1) / (baseline mean + 1), at least.")
-    surge_min_ratio: float = Field(4.0, gt=1, description="(actual - yhat) / (upper - yhat), at least.")
-    surge_min_excess: float = Field(10, ge=0, description="Comments above the upper bound, at least.")
+    surge_baseline_days: int = Field(
+        28, gt=0, description="Days before a day whose median is a topic's usual level; a topic needs as many to surge."
+    )
+    surge_min_ratio: float = Field(2.0, gt=1, description="A surge day has this many times the usual level, at least.")
+    surge_max_p: float = Field(
+        0.02, gt=0, lt=1, description="Poisson chance of a count that high on a usual day, at most (1 -> 3 is no surge)."
+    )
+    surge_min_level: float = Field(1.0, gt=0, description="The usual level counts as at least this (topics usually silent).")
     fading_days: int = Field(56, gt=1, description="Recent window over which a decline must last.")
     fading_baseline_days: int = Field(56, gt=0, description="Window before it that it is compared with.")
     fading_max_ratio: float = Field(0.7, gt=0, lt=1, description="Each half of that window, at most this x baseline.")
@@ -179,7 +185,10 @@ class ForecastSettings(Section):
         0.1, ge=0, lt=1, description="A single model is served over the combination only if its MASE is this share lower."
     )
     prophet: Literal["auto", "always", "never"] = Field(
-        "auto", description="auto: backtest Prophet only where a holiday it has seen falls in a fold or the horizon."
+        "auto", description="auto: backtest Prophet only where a Tết it has seen falls in a fold or the horizon."
+    )
+    prophet_min_tet_effect: float = Field(
+        0.15, ge=0, description="auto: and only where that Tết moved volume by this share against the weeks around it."
     )
     uncertainty_samples: int = Field(200, ge=1, description="Prophet's default 1000 makes predict slower than fit.")
     holidays: bool = Field(True, description="Prophet models Vietnamese public holidays and Tết (±7 days).")

@@ -220,7 +220,7 @@ class TopicForecaster:
         ds, step = self.history["ds"], _STEP[self.freq]
         judged = [(ds.iloc[c], ds.iloc[c] + step * (horizon - 1)) for c in cutoffs]
         judged.append((ds.iloc[-1] + step, ds.iloc[-1] + step * self.horizon))
-        return can_win(ds, judged, self.freq)
+        return can_win(self.history, judged, self.freq, self.params.prophet_min_tet_effect)
 
     def _prophet_fold(self, cutoff: int, horizon: int) -> pd.DataFrame:
         train = self.history.iloc[:cutoff]

@@ -2,8 +2,8 @@
 
 Prophet is the slowest candidate by far (a Stan fit per fold), and away from holidays it has no
 edge over ETS or Theta (M4 daily and weekly), so with ``prophet="auto"`` it is backtested only
-where it can win: the history holds a Tết it can learn from, and a Tết falls in a backtest fold
-or the served horizon (``can_win``).
+where it can win: the history holds a Tết that visibly moved the topic's volume, for it to learn
+from, and a Tết falls in a backtest fold or the served horizon (``can_win``).
 
 Non-negative counts: by default Prophet models the counts as they are (linear trend, additive
 seasonality and holidays) and the forecast and its bounds are clipped at zero. ``log_transform``
@@ -28,6 +28,7 @@ _TET = "Lunar New Year"
 _TET_WINDOW = 7
 _YEARLY_MIN_DAYS = 2 * 365
 _STEP = {"D": pd.Timedelta(days=1), "W": pd.Timedelta(weeks=1)}
+_AROUND = {"D": pd.Timedelta(days=21), "W": pd.Timedelta(weeks=4)}
 
 
 def vietnam_holidays(years: range | list[int], *, freq: str = "D") -> pd.DataFrame:
@@ -74,20 +75,50 @@ def tet_days(start: pd.Timestamp, end: pd.Timestamp, freq: str) -> pd.DatetimeIn
     return index[(index >= start) & (index <= end)]
 
 
-def can_win(history_ds: pd.Series, judged: list[tuple[pd.Timestamp, pd.Timestamp]], freq: str) -> bool:
+def can_win(history: pd.DataFrame, judged: list[tuple[pd.Timestamp, pd.Timestamp]], freq: str, min_effect: float) -> bool:
     """Whether Prophet's holidays can matter: a Tết inside the history (before the earliest judged
-    window) to learn from, and one touching a judged window (a fold or the served horizon).
+    window) that moved the volume by ``min_effect`` or more (``tet_effect``), to learn from, and a
+    Tết touching a judged window (a fold or the served horizon).
 
     Only Tết counts: it moves volume for two weeks, while a one-day holiday barely changes a
-    month's error, too little to pay for a Stan fit per fold."""
+    month's error, too little to pay for a Stan fit per fold. And a Tết that left no mark on the
+    history teaches Prophet nothing that ETS or Theta lack: fitting it there is most of a run's
+    time for nothing (bench/RESULTS.md, "Speed")."""
+    ds = history["ds"]
     first_judged = min(start for start, _ in judged)
     last = max(end for _, end in judged)
-    days = tet_days(history_ds.iloc[0], last + _STEP[freq], freq)
+    days = tet_days(ds.iloc[0], last + _STEP[freq], freq)
     if not len(days):
         return False
-    learnable = bool(((days >= history_ds.iloc[0]) & (days < first_judged)).any())
+    learnable = bool(((days >= ds.iloc[0]) & (days < first_judged)).any())
     hit = any(((days >= start) & (days < end + _STEP[freq])).any() for start, end in judged)
-    return learnable and hit
+    return learnable and hit and tet_effect(history, first_judged, freq) >= min_effect
+
+
+def tet_effect(history: pd.DataFrame, before: pd.Timestamp, freq: str) -> float:
+    """The largest relative change of volume over a Tết window of the history before ``before``,
+    against the steps around it (``_AROUND`` each side): |window total / expected - 1|, counted
+    only where it exceeds two Poisson standard errors of the expected total (else 0), so that
+    noise on a small topic is not taken for a holiday effect."""
+    frame = history[history["ds"] < before]
+    if frame.empty:
+        return 0.0
+    ds, y = frame["ds"], frame["y"].to_numpy(float)
+    days = tet_days(ds.iloc[0], ds.iloc[-1], freq)
+    largest = 0.0
+    for year in sorted(set(days.year)):
+        window = ds.isin(days[days.year == year]).to_numpy()
+        first, last = ds[window].iloc[0], ds[window].iloc[-1]
+        around = ((ds >= first - _AROUND[freq]) & (ds <= last + _AROUND[freq])).to_numpy() & ~window
+        if not around.any():
+            continue
+        expected = float(y[around].mean()) * int(window.sum())
+        if expected <= 0:
+            continue
+        effect = abs(float(y[window].sum()) / expected - 1)
+        if effect > 2 / np.sqrt(expected):
+            largest = max(largest, effect)
+    return largest
 
 
 @contextmanager

@@ -4,22 +4,24 @@ The rules are pure functions of DataFrames (``find_alerts``), so they are tested
 directly; ``detect_alerts`` only loads those frames from the store and stores what is new.
 
 Each run checks every day of the last ``scan_days`` (not only the latest), so a day missed by a
-run that did not happen is still judged later. The rules, with thresholds in ``forecast.alerts``:
+run that did not happen is still judged later. The rules, with thresholds in ``forecast.alerts``
+(``AlertSettings``):
 
 - emerging: over the ``recent_days`` to a day, a topic has ``emerging_min_count`` comments or
   more, was tiny in the ``baseline_days`` before (daily mean at most ``emerging_max_baseline``),
   and (recent median + 1) / (baseline mean + 1) is at least ``emerging_min_growth``. The median,
   not the mean, so that one busy day is a surge, not an emerging topic.
-- surge: a day's count is above the upper bound of a forecast made *before* that day. Those
-  forecasts are the backtest folds of the chosen model (``TopicForecaster.asof``): laid back to
-  back, they cover the latest ``backtest_folds x backtest_horizon_days`` days, each forecast from
-  data before its fold, so the day being judged never shaped its own expectation. The score is
-  (actual - yhat) / (upper - yhat): 1 at the bound, 2 at twice its distance. A day is a surge at
-  ``surge_min_ratio`` and ``surge_min_excess`` comments over the bound: with an 80% interval, one
-  day in ten is above the bound by chance, so the bound alone would be a false alarm machine.
-  On steady synthetic topics the largest chance ratios seen were 3.0-3.4 (4.8 with only 50
-  interval draws), planted surges 10-21, hence the default of 4.
-  An emerging topic beats any forecast made before it existed, so its surges are not reported.
+- surge: a day's count is at least ``surge_min_ratio`` times the topic's usual level *and* a
+  count that high would be rare on a usual day (Poisson chance at most ``surge_max_p``). The usual
+  level is the median of the ``surge_baseline_days`` before the day (never the day itself; the
+  median, so that an earlier surge does not raise it), at least ``surge_min_level``. Both parts
+  are needed: the ratio alone would call 1 -> 3 comments a surge, the Poisson test alone would
+  call an ordinary busy weekday of a 100-a-day topic one. The threshold is relative to the usual
+  level rather than to a forecast's upper bound: the as-of forecasts run up to 30 days ahead, so
+  their bounds are wide, and an absolute excess over them missed most 3x surges of topics with
+  a few comments a day (bench/RESULTS.md, "Alert detector"). A topic needs
+  ``surge_baseline_days`` of history since its first comment to have a usual level: before
+  that it can only be emerging, and surges of emerging topics are not reported either.
 - fading: a topic that averaged ``fading_min_baseline`` a day or more over ``fading_baseline_days``,
   and in *both* halves of the ``fading_days`` after them is at most ``fading_max_ratio`` of that.
   Eight weeks in two halves, because a fade is slow (a topic losing half its volume in three
@@ -46,13 +48,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import poisson
 
 from pipelines.forecast import local_days
 from pipelines.sentiment import model_key as sentiment_key
 from config import AlertSettings, Settings
 from store import Store
 from store import alerts as store_alerts
-from store import forecasts as store_forecasts
 from store import topics as store_topics
 
 log = logging.getLogger(__name__)
@@ -78,7 +80,6 @@ class Alert:
 
 def find_alerts(
     volumes: pd.DataFrame,
-    asof: pd.DataFrame | None,
     unassigned: pd.DataFrame | None,
     rules: AlertSettings,
     *,
@@ -90,7 +91,6 @@ def find_alerts(
     """Every alert over the last ``rules.scan_days`` of the data, after cooldowns, oldest first.
 
     volumes: daily counts (topic_key, ds, y); missing days count as zero.
-    asof: forecasts made before each day (topic_key, ds, yhat, lower, upper), or None.
     unassigned: daily (ds, unassigned, total), or None.
     previous: alerts already stored (kind, topic_key, day), for the cooldowns.
     labels: topic names for the explanations.
@@ -104,7 +104,7 @@ def find_alerts(
     emerging_topics = {a.topic_key for a in emerging}
     if previous is not None and len(previous):
         emerging_topics |= set(previous.loc[previous["kind"] == "emerging", "topic_key"].dropna())
-    surges = [a for a in find_surges(wide, asof, rules, names) if a.topic_key not in emerging_topics]
+    surges = [a for a in find_surges(wide, rules, names) if a.topic_key not in emerging_topics]
     candidates = emerging + surges + find_fading(wide, rules, names)
     if unassigned is not None and len(unassigned):
         candidates += find_unassigned_growth(unassigned, rules, refit_share=refit_share)
@@ -156,13 +156,10 @@ def find_emerging(wide: pd.DataFrame, rules: AlertSettings, names: dict[str, str
     return alerts
 
 
-def find_surges(
-    wide: pd.DataFrame, asof: pd.DataFrame | None, rules: AlertSettings, names: dict[str, str]
-) -> list[Alert]:
-    if asof is None or asof.empty:
-        return []
-    merged = surge_scores(wide, asof, wide.index[max(0, len(wide) - rules.scan_days)])
-    hits = merged[(merged["ratio"] >= rules.surge_min_ratio) & (merged["excess"] >= rules.surge_min_excess)]
+def find_surges(wide: pd.DataFrame, rules: AlertSettings, names: dict[str, str]) -> list[Alert]:
+    scores = surge_scores(wide, rules)
+    scores = scores[scores["ds"] >= wide.index[max(0, len(wide) - rules.scan_days)]]
+    hits = scores[(scores["ratio"] >= rules.surge_min_ratio) & (scores["p_value"] <= rules.surge_max_p)]
     alerts = []
     for row in hits.sort_values(["ds", "topic_key"]).itertuples(index=False):
         day = row.ds.date()
@@ -170,26 +167,29 @@ def find_surges(
             kind="surge", topic_key=row.topic_key, day=day,
             severity=_severity(row.ratio, rules.surge_min_ratio),
             score=round(float(row.ratio), 3),
-            numbers={"actual": int(row.actual), "yhat": round(float(row.yhat), 2),
-                     "lower": round(float(row.lower), 2), "upper": round(float(row.upper), 2),
-                     "excess": round(float(row.excess), 2)},
+            numbers={"actual": int(row.actual), "usual": round(float(row.usual), 2),
+                     "baseline_days": rules.surge_baseline_days, "ratio": round(float(row.ratio), 3),
+                     "p_value": float(f"{row.p_value:.3g}")},
             explanation=(
-                f"{_name(row.topic_key, names)} had {int(row.actual)} comments on {day}, "
-                f"{row.excess:.0f} above the forecast's upper bound of {row.upper:.0f} (about {row.yhat:.0f} expected)."
+                f"{_name(row.topic_key, names)} had {int(row.actual)} comments on {day}, {row.ratio:.1f} times "
+                f"its usual {row.usual:g} a day (the median of the {rules.surge_baseline_days} days before)."
             ),
         ))
     return alerts
 
 
-def surge_scores(wide: pd.DataFrame, asof: pd.DataFrame, first_day: pd.Timestamp) -> pd.DataFrame:
-    """Each judged day from ``first_day`` on, with its as-of forecast and the two figures the surge
-    rule thresholds: ``ratio`` = (actual - yhat) / (upper - yhat) and ``excess`` = actual - upper."""
-    actual = wide.stack().rename("actual").reset_index()
-    actual.columns = ["ds", "topic_key", "actual"]
-    merged = asof.assign(ds=local_days(asof["ds"])).merge(actual, on=["topic_key", "ds"])
-    merged = merged[merged["ds"] >= first_day]
-    width = (merged["upper"] - merged["yhat"]).clip(lower=1.0)
-    return merged.assign(ratio=(merged["actual"] - merged["yhat"]) / width, excess=merged["actual"] - merged["upper"])
+def surge_scores(wide: pd.DataFrame, rules: AlertSettings) -> pd.DataFrame:
+    """Every (day, topic) with a usual level, and the two figures that the surge rule thresholds:
+    ``ratio`` = actual / usual and ``p_value`` = P(count >= actual) for Poisson(usual)."""
+    days = rules.surge_baseline_days
+    usual = wide.shift(1).rolling(days, min_periods=days).median().clip(lower=rules.surge_min_level)
+    history = wide.ne(0).cummax().cumsum().shift(1, fill_value=0)
+    usual = usual.where(history >= days)
+    frame = pd.DataFrame({"actual": wide.stack(), "usual": usual.stack()}).dropna()
+    frame.index.names = ["ds", "topic_key"]
+    frame = frame.reset_index()
+    return frame.assign(ratio=frame["actual"] / frame["usual"],
+                        p_value=poisson.sf(frame["actual"] - 1, frame["usual"]))
 
 
 def find_fading(wide: pd.DataFrame, rules: AlertSettings, names: dict[str, str]) -> list[Alert]:
@@ -288,7 +288,6 @@ def detect_alerts(settings: Settings, store: Store) -> list[Alert]:
     since = (last_day - pd.Timedelta(days=rules.scan_days + rules.cooldown_days)).date()
     alerts = find_alerts(
         volumes,
-        store_forecasts.asof_points(store, freq="D", start=since),
         store_topics.unassigned_share(store, freq="day", tz=tz),
         rules,
         previous=store_alerts.recent_alerts(store, since=since),

@@ -87,7 +87,8 @@ class ForecastSummary:
     """The forecast ahead of the history it was fitted on, from ``start`` to ``horizon_days`` after ``end``."""
     asof: list[ForecastPoint]
     """Backtest forecasts of days in the period, each made from data before that day: what the
-    period's actual volume is compared with (surges are days above their upper bound)."""
+    period's actual volume is compared with (surge alerts judge a day against the topic's usual level
+    instead: pipelines/alerts.py)."""
     backtest: dict[str, dict[str, float | None]]
     """Per model, its backtest figures (``mae``, ``smape``, ``mase``, ``coverage``)."""
     created_at: str | None = None

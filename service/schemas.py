@@ -138,8 +138,10 @@ class AlertPublic(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
             "example": {"id": 3, "kind": "surge", "topic_key": "t0007", "day": "2026-02-14", "severity": "high",
-                        "score": 4.2, "numbers": {"actual": 310, "upper": 74.5},
-                        "explanation": "t0007 had 310 comments on 2026-02-14, 4.2 times its forecast's upper bound.",
+                        "score": 4.2, "numbers": {"actual": 310, "usual": 74.0, "baseline_days": 28,
+                                                                "ratio": 4.19, "p_value": 1e-60},
+                        "explanation": "Topic t0007 had 310 comments on 2026-02-14, 4.2 times its usual 74 a day "
+                                       "(the median of the 28 days before).",
                         "created_at": "2026-02-15T01:30:12Z"}
         }
     )

@@ -7,9 +7,8 @@ import pandas as pd
 import pytest
 
 from pipelines.alerts import Alert, apply_cooldowns, detect_alerts, find_alerts, find_unassigned_growth
-from models.forecast import TopicForecaster
 from pipelines.demo_data import write_demo_data
-from pipelines.forecast import SeriesTask, forecast_topics, run_tasks
+from pipelines.forecast import forecast_topics
 from config import AlertSettings, Settings
 from store import Store
 from store import alerts as store_alerts
@@ -20,35 +19,63 @@ from tests.forecast_series import (
     planted_volumes,
     poisson_series,
     seed_topic_store,
-    series,
 )
 
 RULES = AlertSettings()
 
 
-def asof_forecasts(volumes: pd.DataFrame, settings: Settings) -> pd.DataFrame:
-    """The chosen model's backtest forecasts per topic, as forecast_topics stores them (with the
-    default 200 interval draws: 50 make the bounds, and so the surges, noticeably noisier)."""
-    config = TopicForecaster(settings.forecast, freq="D").config()
-    tasks = []
-    for key in sorted(volumes["topic_key"].unique()):
-        s = series(volumes, key)
-        s = s.loc[s["y"].ne(0).idxmax():]
-        tasks.append(SeriesTask(key, "D", s["ds"].to_numpy(), s["y"].to_numpy(float), config))
-    results, failures = run_tasks(tasks, workers=1)
-    assert not failures
-    return pd.concat([r["asof"].assign(topic_key=r["topic_key"]) for r in results], ignore_index=True)
-
-
 @pytest.fixture(scope="module")
-def planted() -> tuple[Planted, pd.DataFrame]:
-    planted = planted_volumes()
-    return planted, asof_forecasts(planted.volumes, Settings())
+def planted() -> Planted:
+    return planted_volumes()
+
+
+def one_topic(y: list[float] | np.ndarray, start: str = "2026-03-01") -> pd.DataFrame:
+    days = pd.date_range(start, periods=len(y), freq="D")
+    return pd.DataFrame({"topic_key": "t0001", "ds": days, "y": np.asarray(y, float)})
+
+
+def surge_days(volumes: pd.DataFrame, rules: AlertSettings = RULES) -> list[dt.date]:
+    return [a.day for a in find_alerts(volumes, None, rules) if a.kind == "surge"]
+
+
+def test_three_times_the_usual_level_of_a_small_topic_is_a_surge_on_its_day() -> None:
+    rng = np.random.default_rng(5)
+    y = rng.poisson(5, 60).astype(float)
+    y[-1] = np.median(y[-29:-1]) + 2 * y[-29:-1].mean()
+    [day] = surge_days(one_topic(y))
+    assert day == one_topic(y)["ds"].iloc[-1].date()
+
+
+def test_one_to_three_comments_is_not_a_surge_but_one_to_six_is() -> None:
+    quiet = [0, 1, 2] * 12
+    assert surge_days(one_topic([*quiet, 3])) == []
+    assert len(surge_days(one_topic([*quiet, 6]))) == 1
+
+
+def test_a_busy_weekday_of_a_large_topic_is_not_a_surge_and_twice_its_level_is() -> None:
+    rng = np.random.default_rng(8)
+    y = rng.poisson(100, 60).astype(float)
+    y[-1] = 150
+    assert surge_days(one_topic(y)) == []
+    y[-1] = 220
+    assert len(surge_days(one_topic(y))) == 1
+
+
+def test_a_topic_without_a_baseline_of_history_cannot_surge() -> None:
+    assert surge_days(one_topic([5.0] * 27 + [40.0])) == []
+    assert len(surge_days(one_topic([5.0] * 28 + [40.0]))) == 1
+
+
+def test_an_earlier_surge_does_not_raise_the_usual_level() -> None:
+    y = [10.0] * 40
+    y[30], y[36] = 60, 40
+    days = surge_days(one_topic(y), RULES.model_copy(update={"scan_days": 40}))
+    assert days == [one_topic(y)["ds"].iloc[i].date() for i in (30, 36)]
 
 
 def test_planted_emerging_fading_and_surge_are_found_with_few_false_alerts(planted) -> None:
-    truth, asof = planted
-    alerts = find_alerts(truth.volumes, asof, None, RULES)
+    truth = planted
+    alerts = find_alerts(truth.volumes, None, RULES)
     found = {(a.kind, a.topic_key) for a in alerts}
 
     assert ("emerging", truth.emerging) in found
@@ -58,19 +85,18 @@ def test_planted_emerging_fading_and_surge_are_found_with_few_false_alerts(plant
     assert [a.day for a in surges] == [surge_day.date()]
     false_alerts = found - {("emerging", truth.emerging), ("fading", truth.fading), ("surge", surge_key)}
     assert len(false_alerts) <= 2, false_alerts
-    # The emerging topic beats every forecast made before it existed: that is not reported as surges.
+    # The emerging topic is far above its usual level of nothing: that is not reported as surges.
     assert not any(a.kind == "surge" and a.topic_key == truth.emerging for a in alerts)
 
 
 def test_each_alert_carries_numbers_severity_and_one_plain_sentence(planted) -> None:
-    truth, asof = planted
-    alerts = find_alerts(truth.volumes, asof, None, RULES, labels={truth.surge[0]: "giá xăng"})
+    truth = planted
+    alerts = find_alerts(truth.volumes, None, RULES, labels={truth.surge[0]: "giá xăng"})
     surge = next(a for a in alerts if a.kind == "surge" and a.topic_key == truth.surge[0])
     assert surge.severity in ("low", "medium", "high")
-    assert surge.numbers["actual"] > surge.numbers["upper"] > surge.numbers["yhat"]
-    assert surge.score == pytest.approx(
-        (surge.numbers["actual"] - surge.numbers["yhat"]) / (surge.numbers["upper"] - surge.numbers["yhat"]), rel=1e-2
-    )
+    assert surge.numbers["actual"] >= RULES.surge_min_ratio * surge.numbers["usual"]
+    assert surge.score == pytest.approx(surge.numbers["actual"] / surge.numbers["usual"], rel=1e-2)
+    assert 0 < surge.numbers["p_value"] <= RULES.surge_max_p
     assert surge.explanation.startswith("Topic t0002 (giá xăng) had ")
     for alert in alerts:
         assert alert.explanation.endswith(".") and alert.explanation.count(". ") == 0
@@ -107,21 +133,24 @@ def test_rising_unassigned_share_says_a_refit_is_due() -> None:
     assert find_unassigned_growth(flat, RULES, refit_share=0.25) == []
 
 
-def test_steady_topics_raise_no_alerts() -> None:
+def test_steady_topics_raise_well_under_one_false_alert_per_topic_month() -> None:
     rng = np.random.default_rng(21)
-    days = pd.date_range("2026-01-01", periods=90, freq="D")
+    days = pd.date_range("2026-01-01", periods=180, freq="D")
     volumes = pd.concat(
-        [pd.DataFrame({"topic_key": f"t{k:04d}", "ds": days, "y": poisson_series(days, rng.uniform(5, 30), rng)})
-         for k in range(6)],
+        [pd.DataFrame({"topic_key": f"t{k:04d}", "ds": days, "y": poisson_series(days, rng.uniform(2, 60), rng)})
+         for k in range(20)],
         ignore_index=True,
     )
-    alerts = find_alerts(volumes, asof_forecasts(volumes, Settings()), None, RULES)
-    assert len(alerts) <= 1, alerts
+    alerts = find_alerts(volumes, None, RULES.model_copy(update={"scan_days": len(days)}))
+    # Days with 28 days of history before them, in 30-day topic-months.
+    topic_months = 20 * (len(days) - RULES.surge_baseline_days) / 30
+    assert {a.kind for a in alerts} <= {"surge"}
+    assert len(alerts) / topic_months <= 0.3, alerts
 
 
 def test_stored_alerts_are_deduplicated_and_filtered(store: Store, planted) -> None:
-    truth, asof = planted
-    records = [a.as_record() for a in find_alerts(truth.volumes, asof, None, RULES)]
+    truth = planted
+    records = [a.as_record() for a in find_alerts(truth.volumes, None, RULES)]
     first = store_alerts.put_alerts(store, records)
     assert len(first) == len(records) and all(row["id"] for row in first)
     assert store_alerts.put_alerts(store, records) == []
@@ -167,20 +196,17 @@ def test_forecast_and_detect_through_the_store_find_the_planted_patterns_once(se
 def test_on_the_demo_data_the_planted_emerging_fading_and_surge_are_found(tmp_path) -> None:
     truth = write_demo_data(tmp_path / "demo", seed=7, n_comments=24000)
     volumes = demo_daily_volumes(truth.files)
-    # Replay nightly runs over the whole period: every day is judged on the data up to it, and the
-    # surge against the forecasts that the runs three days after it and on the last day made.
-    cuts = [pd.Timestamp(truth.surge_date) + pd.Timedelta(days=3), volumes["ds"].max()]
-    asof = pd.concat([asof_forecasts(volumes[volumes["ds"] <= cut], Settings()) for cut in cuts], ignore_index=True)
+    # Replay nightly runs over the whole period: every day is judged on the data up to it.
     rules = RULES.model_copy(update={"scan_days": volumes["ds"].nunique()})
 
-    alerts = find_alerts(volumes, asof, None, rules)
+    alerts = find_alerts(volumes, None, rules)
 
     found = {(a.kind, a.topic_key) for a in alerts}
     planted = {("emerging", truth.emerging_topic), ("fading", truth.fading_topic), ("surge", truth.surge_topic)}
     assert planted <= found, alerts
-    surge = next(a for a in alerts if a.kind == "surge" and a.topic_key == truth.surge_topic)
-    assert surge.day == truth.surge_date
+    assert truth.surge_date in {a.day for a in alerts if a.kind == "surge" and a.topic_key == truth.surge_topic}
     emerging = next(a for a in alerts if a.kind == "emerging")
     assert truth.emerging_start <= emerging.day <= truth.end
-    false_alerts = [a for a in alerts if (a.kind, a.topic_key) not in planted]
-    assert len(false_alerts) <= 3, false_alerts
+    false_alerts = [a for a in alerts if (a.kind, a.topic_key) not in planted or a.kind == "surge" and a.day != truth.surge_date]
+    topic_months = volumes.groupby("topic_key")["ds"].nunique().sum() / 30
+    assert len(false_alerts) / topic_months <= 1.0, false_alerts

@@ -20,7 +20,7 @@ from models.forecast_candidates import (
     THETA,
     statistical_forecast,
 )
-from models.forecast_prophet import prophet_forecast, vietnam_holidays
+from models.forecast_prophet import prophet_forecast, tet_effect, vietnam_holidays
 from models.forecast_scores import coverage, mae, naive_scale, smape
 from pipelines.forecast import SeriesTask, complete_weeks, forecast_series, run_tasks
 from config import ForecastSettings, Settings
@@ -79,9 +79,27 @@ def test_prophet_is_backtested_only_where_a_tet_can_make_it_win() -> None:
     frame = pd.DataFrame({"ds": before_tet, "y": poisson_series(before_tet, 20, rng)})
     assert PROPHET not in TopicForecaster(**FAST).fit(frame).scores
     assert PROPHET in TopicForecaster(prophet="always", **FAST).fit(frame).scores
-    across_tet = pd.date_range("2024-12-01", "2026-01-20", freq="D")  # Tết 2025 learnt, Tết 2026 ahead
-    frame = pd.DataFrame({"ds": across_tet, "y": poisson_series(across_tet, 20, rng)})
-    assert PROPHET in TopicForecaster(horizon=30, **FAST).fit(frame).scores
+    across_tet = pd.date_range("2024-12-01", "2026-01-20", freq="D")  # Tết 2025 seen, Tết 2026 ahead
+    flat = pd.DataFrame({"ds": across_tet, "y": poisson_series(across_tet, 20, rng)})
+    # A Tết that left no mark on the history teaches Prophet nothing: it is not fitted.
+    assert PROPHET not in TopicForecaster(horizon=30, **FAST).fit(flat).scores
+    dip = flat.assign(y=np.where(flat["ds"].between("2025-01-22", "2025-02-05"), flat["y"] * 0.4, flat["y"]))
+    assert PROPHET in TopicForecaster(horizon=30, **FAST).fit(dip).scores
+
+
+def test_the_tet_effect_is_the_window_against_the_weeks_around_it_beyond_noise() -> None:
+    rng = np.random.default_rng(6)
+    days = pd.date_range("2024-12-01", "2025-04-30", freq="D")
+    frame = pd.DataFrame({"ds": days, "y": rng.poisson(20, len(days)).astype(float)})
+    tet = frame["ds"].between("2025-01-22", "2025-02-05")
+    assert tet_effect(frame, days[-1], "D") < 0.15
+    assert tet_effect(frame.assign(y=np.where(tet, 8.0, frame["y"])), days[-1], "D") == pytest.approx(0.6, abs=0.05)
+    # One comment a day: a third more over the window is within noise, so no effect.
+    small = frame.assign(y=np.where(tet, 1.33, 1.0))
+    assert tet_effect(small, days[-1], "D") == 0.0
+    dip = frame.assign(y=np.where(tet, 0.0, frame["y"])).set_index("ds")["y"]
+    weeks = dip.resample("W-MON", label="left", closed="left").sum().iloc[1:]  # weeks from a Monday
+    assert tet_effect(pd.DataFrame({"ds": weeks.index, "y": weeks.to_numpy()}), weeks.index[-1], "W") > 0.3
 
 
 def test_every_candidate_fits_and_forecasts_a_short_real_series() -> None:
