@@ -269,6 +269,12 @@ def comment_texts(store: Store, comment_ids: np.ndarray) -> list[str]:
     return [row[0] for row in rows]
 
 
+def recent_comment_texts(store: Store, limit: int) -> list[str]:
+    """The texts of the latest ``limit`` comments by id (what the assign path learns spellings from)."""
+    rows = store.cursor().execute("SELECT text FROM comments ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+    return [row[0] for row in rows]
+
+
 def data_window(store: Store, comment_ids: np.ndarray) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Earliest and latest ``created_at`` among the comments."""
     import pandas as pd
