@@ -374,7 +374,7 @@ class TopicPublic(TopicBase):
     daily_negative_share: list[SentimentPoint] = Field(
         default_factory=list,
         description="Negative share of the topic's comments per local day, the same days as daily_volume: the series "
-        "an attitude alert reads. Empty when sentiment is off (sentiment.enabled) or the topic run has no embedding model.",
+        "the negative_rise alert reads. Empty when sentiment is off (sentiment.enabled) or the topic run has no embedding model.",
     )
     weekly_negative_share: list[SentimentPoint] = Field(
         default_factory=list, description="The same per week (Monday-based), the same weeks as weekly_volume.")
