@@ -46,7 +46,7 @@ def main() -> None:
         labels = {t["topic_key"]: t.get("label") or "" for t in store_topics.list_topics(store)}
         days = local_days(volumes["ds"]).nunique()
         rules = settings.forecast.alerts.model_copy(update={"scan_days": days})  # every day, not only the latest 21
-        alerts = [a for a in find_alerts(volumes, None, None, rules, labels=labels, sentiment=sentiment)
+        alerts = [a for a in find_alerts(volumes, None, rules, labels=labels, sentiment=sentiment)
                   if a.kind == "negative_rise"]
         print("| topics | days | assigned comments scored | negative share | days judged | negative_rise alerts |")
         print("|---|---|---|---|---|---|")

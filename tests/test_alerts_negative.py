@@ -40,10 +40,10 @@ def test_a_doubled_negative_share_alerts_and_steady_or_tiny_shares_do_not() -> N
 def test_find_alerts_passes_the_series_on_and_the_cooldown_keeps_it_to_one_alert() -> None:
     sentiment = counts("angry", 10, 1, 4)
     volumes = sentiment.rename(columns={"scored": "y"})[["topic_key", "ds", "y"]]
-    alerts = find_alerts(volumes, None, None, RULES, sentiment=sentiment)
+    alerts = find_alerts(volumes, None, RULES, sentiment=sentiment)
     assert [a.kind for a in alerts] == ["negative_rise"]
     previous = pd.DataFrame({"kind": ["negative_rise"], "topic_key": ["angry"], "day": [DAYS[-10]]})
-    assert find_alerts(volumes, None, None, RULES, sentiment=sentiment, previous=previous) == []
+    assert find_alerts(volumes, None, RULES, sentiment=sentiment, previous=previous) == []
 
 
 def test_detect_alerts_reads_the_stored_negative_share(client, app_settings, test_embedder) -> None:  # noqa: F811
