@@ -20,6 +20,7 @@ demo also: topics holding English comments with no Vietnamese majority ("en-only
 fake-milk topic (share of fake-milk comments in the topic most of them land in, and its purity).
 
     python bench/topics_quality.py [--datasets demo uit-vsfc bbc-news dantri twins] [--repeats 0]
+        [--skip-before] [--set merge_similarity=0.4 ...] [--sweep 0.3 0.4 ...] [--max-texts 750]
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from models.diacritics import analysis_texts
 from models.segment import segment_all
 from models.text import fold_diacritics
+from models.topic_merge import merge_groups, merged_labels
 from models.topic_quality import npmi_coherence, topic_diversity
 from pipelines.embed import load_embedder
 from config import Settings
@@ -164,6 +166,23 @@ def run_topicpulse(name, texts, vectors, labels, reference, embedder, scored, to
     return row, model.labels_
 
 
+def merge_sweep(name, texts, vectors, labels, embedder, scored, thresholds: list[float]) -> list[str]:
+    """Topics and NMI/ARI of the merge at each threshold, applied to one fit with the merge off (no refit per threshold)."""
+    settings = Settings(topics={"merge_topics": False})
+    texts, vectors = analysis_inputs(name, texts, vectors, embedder)
+    model = topic_model(settings, word_encoder=embedder).fit(texts, vectors)
+    unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+    lines = []
+    for threshold in [None, *thresholds]:
+        predicted = model.labels_ if threshold is None else merged_labels(
+            model.labels_, merge_groups(unit, texts, model.labels_, threshold))
+        lines.append(f"{name}, merge {'off' if threshold is None else threshold} on the unmerged fit: "
+                     f"{len(set(predicted.tolist()) - {-1})} topics, "
+                     f"NMI {normalized_mutual_info_score(labels[scored], predicted[scored]):.3f}, "
+                     f"ARI {adjusted_rand_score(labels[scored], predicted[scored]):.3f}")
+    return lines
+
+
 def run_plain_bertopic(texts, vectors, labels, reference, embedder, scored) -> tuple[dict, np.ndarray]:
     from bertopic import BERTopic
     from bertopic.backend import BaseEmbedder
@@ -201,6 +220,12 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=DATASETS, choices=DATASETS)
     parser.add_argument("--repeats", type=int, default=1, help="Plain BERTopic runs (unseeded) per dataset.")
     parser.add_argument("--skip-before", action="store_true", help="Only the current defaults.")
+    parser.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                        help="Also fit with these topics settings changed (e.g. merge_similarity=0.4), one variant each.")
+    parser.add_argument("--max-texts", type=int, default=None, metavar="N",
+                        help="Keep every k-th text of a shared dataset (k = ceil(rows/N)), so a run stays short.")
+    parser.add_argument("--sweep", nargs="*", type=float, default=[], metavar="SIMILARITY",
+                        help="Instead of the comparison: merge one unmerged fit at each of these similarities.")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     for noisy in ("numba", "BERTopic", "sentence_transformers", "root"):
@@ -224,10 +249,17 @@ def main() -> None:
                 print(f"skipped {name}: {folder} is absent (set TOPICPULSE_SHARED_DATA to the shared/data folder)")
                 continue
             texts, labels = loader(folder)
-            vectors = cached_encode(name, texts, embedder)
+            if args.max_texts and len(texts) > args.max_texts:
+                step, total = -(-len(texts) // args.max_texts), len(texts)
+                texts, labels = texts[::step], labels[::step]
+                print(f"{name}: one text in {step}, {len(texts)} of {total} (deterministic subsample)")
+            vectors = cached_encode(f"{name}-{len(texts)}", texts, embedder)
             scored = np.ones(len(texts), dtype=bool)
+        if args.sweep:
+            notes += merge_sweep(name, texts, vectors, labels, embedder, scored, args.sweep)
+            continue
         reference = segment_all(texts)
-        variants = ([] if args.skip_before else [BEFORE]) + [{}]
+        variants = ([] if args.skip_before else [BEFORE]) + [{}] + [dict([change.split("=", 1)]) for change in args.set]
         for topics in variants:
             row, predicted = run_topicpulse(name, texts, vectors, labels, reference, embedder, scored, topics)
             rows.append((name, row))

@@ -153,6 +153,14 @@ class AlertSettings(Section):
     fading_min_baseline: float = Field(3.0, ge=0, description="Daily mean before, at least, to be worth a fading alert.")
     unassigned_min_rise: float = Field(0.05, gt=0, description="Rise in the unassigned share, at least (0.05 = 5 points).")
     unassigned_min_count: int = Field(20, ge=0, description="Unassigned comments in the recent window, at least.")
+    negative_min_ratio: float = Field(
+        2.0, gt=1, description="A topic's negative share over the recent window, at least this x the baseline window's."
+    )
+    negative_min_rise: float = Field(0.1, gt=0, le=1, description="Rise of that share, at least (0.1 = 10 points).")
+    negative_min_count: int = Field(10, gt=0, description="Negative comments in the recent window, at least.")
+    negative_min_baseline: int = Field(
+        20, gt=0, description="Sentiment-scored comments in the baseline window, at least, for its share to be judged."
+    )
 
 
 class ForecastSettings(Section):
@@ -191,6 +199,18 @@ class ForecastSettings(Section):
     weekly: bool = Field(True, description="Also forecast weekly volumes (horizon_weeks ahead).")
     workers: int = Field(2, ge=1, description="Processes fitting topics in parallel.")
     alerts: AlertSettings = Field(default_factory=AlertSettings)
+
+
+class SentimentSettings(Section):
+    """Sentiment per comment (``models.sentiment.SentimentClassifier`` takes this section whole):
+    a logistic regression on the embeddings of the project's own labelled examples."""
+
+    enabled: bool = Field(True, description="Score each embedded comment's sentiment after embedding.")
+    regularisation: float = Field(
+        1.0, gt=0, description="LogisticRegression C, chosen on UIT-VSFC dev (bench/sentiment.py); test held out."
+    )
+    max_iter: int = Field(2000, gt=0, description="LogisticRegression iterations, at most.")
+    score_batch: int = Field(4096, gt=0, description="Cached vectors read back and scored per transaction.")
 
 
 class RaySettings(Section):
@@ -269,6 +289,7 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     ingest: IngestSettings = Field(default_factory=IngestSettings)
     embedding: EmbeddingSettings = Field(default_factory=EmbeddingSettings)
+    sentiment: SentimentSettings = Field(default_factory=SentimentSettings)
     topics: TopicSettings = Field(default_factory=TopicSettings)
     forecast: ForecastSettings = Field(default_factory=ForecastSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)

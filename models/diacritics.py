@@ -103,16 +103,16 @@ def _with_case(original: str, spelling: str) -> str:
     return spelling
 
 
-def analysis_texts(texts: Sequence[str]) -> tuple[list[str], list[int]]:
+def analysis_texts(texts: Sequence[str], restorer: DiacriticRestorer | None = None) -> tuple[list[str], list[int]]:
     """The texts analysis reads, and the positions restored: unmarked Vietnamese gets its diacritics back.
 
-    The restorer learns from the accented texts in ``texts`` themselves, so a comment typed
-    without marks is written as the corpus around it writes the same words.
+    Without ``restorer`` it learns from the accented texts in ``texts`` themselves, so a comment
+    typed without marks is written as the corpus around it writes the same words.
     """
     restored = [i for i, text in enumerate(texts) if needs_restoration(text)]
     if not restored:
         return list(texts), []
-    restorer = DiacriticRestorer().fit(texts)
+    restorer = restorer or DiacriticRestorer().fit(texts)
     out = list(texts)
     for i in restored:
         out[i] = restorer.restore(texts[i])

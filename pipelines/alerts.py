@@ -31,6 +31,8 @@ run that did not happen is still judged later. The rules, with thresholds in ``f
 - unassigned_growth: the share of comments matching no topic over the recent days rose by
   ``unassigned_min_rise`` or more over the baseline: a topic re-fit is due. High severity once
   the share reaches ``topics.refit_unassigned_share``.
+- negative_rise: a topic's share of negative comments over the recent days doubled against the
+  baseline (``pipelines.alerts_negative`` explains the rule and its thresholds).
 
 Deduplication: an alert's key is (kind, topic, day), unique in the store. On top of that, a topic
 that already had an alert of the same kind within ``cooldown_days`` before gets no new one (a
@@ -49,6 +51,7 @@ import pandas as pd
 from scipy.stats import poisson
 
 from pipelines.forecast import local_days
+from pipelines.sentiment import model_key as sentiment_key
 from config import AlertSettings, Settings
 from store import Store
 from store import alerts as store_alerts
@@ -83,6 +86,7 @@ def find_alerts(
     previous: pd.DataFrame | None = None,
     refit_share: float = 0.25,
     labels: dict[str, str] | None = None,
+    sentiment: pd.DataFrame | None = None,
 ) -> list[Alert]:
     """Every alert over the last ``rules.scan_days`` of the data, after cooldowns, oldest first.
 
@@ -90,6 +94,7 @@ def find_alerts(
     unassigned: daily (ds, unassigned, total), or None.
     previous: alerts already stored (kind, topic_key, day), for the cooldowns.
     labels: topic names for the explanations.
+    sentiment: daily (topic_key, ds, negative, scored) sentiment counts, or None.
     """
     wide = daily_matrix(volumes)
     if wide.empty:
@@ -103,6 +108,10 @@ def find_alerts(
     candidates = emerging + surges + find_fading(wide, rules, names)
     if unassigned is not None and len(unassigned):
         candidates += find_unassigned_growth(unassigned, rules, refit_share=refit_share)
+    if sentiment is not None and len(sentiment):
+        from pipelines.alerts_negative import find_negative_rise  # it builds on this module's Alert
+
+        candidates += find_negative_rise(sentiment, rules, names)
     return apply_cooldowns(candidates, previous, rules.cooldown_days)
 
 
@@ -284,11 +293,24 @@ def detect_alerts(settings: Settings, store: Store) -> list[Alert]:
         previous=store_alerts.recent_alerts(store, since=since),
         refit_share=settings.topics.refit_unassigned_share,
         labels={t["topic_key"]: t.get("label") or "" for t in store_topics.list_topics(store)},
+        sentiment=_sentiment_counts(settings, store, last_day),
     )
     stored = {row["dedup_key"] for row in store_alerts.put_alerts(store, [a.as_record() for a in alerts])}
     new = [a for a in alerts if a.dedup_key in stored]
     log.info("alerts: %d found over the last %d days, %d new", len(alerts), rules.scan_days, len(new))
     return new
+
+
+def _sentiment_counts(settings: Settings, store: Store, last_day: pd.Timestamp) -> pd.DataFrame | None:
+    """Daily negative and scored comments per topic of the current run, as far back as the scanned
+    days' windows reach; None when sentiment is off or no topic run has an embedding model."""
+    run = store_topics.current_run(store)
+    key = sentiment_key(settings, run["embedding_fingerprint"] if run else None)
+    if key is None:
+        return None
+    rules = settings.forecast.alerts
+    start = (last_day - pd.Timedelta(days=rules.scan_days + rules.recent_days + rules.baseline_days)).date()
+    return store_topics.topic_sentiment(store, key, freq="day", start=start, tz=settings.ingest.timezone)
 
 
 def _scan_indices(n: int, scan_days: int, *, first: int) -> range:

@@ -25,9 +25,11 @@ import numpy as np
 import pandas as pd
 
 from config.errors import TopicPulseError
+from models.diacritics import DiacriticRestorer
 from models.topics import OUTLIER, nearest_topics
 from config import Settings
 from pipelines import ray_engine
+from pipelines.restore import analysis_vectors, learned_restorer
 from store import Store
 from store import embeddings as store_embeddings
 from store import topics as store_topics
@@ -85,7 +87,9 @@ def assign_new_comments(settings: Settings, store: Store, embedder=None) -> Assi
         embed_comments(settings, store, embedder)
         topics = store_topics.topic_vectors(store, run["run_id"])
         centroids, thresholds = topics["centroids"], _thresholds(settings, topics)
-        batches = _vector_batches(store, embedder.fingerprint, ids, settings.topics.assign_batch)
+        batches = _vector_batches(store, embedder, ids, settings.topics.assign_batch,
+                                  learned_restorer(store, settings.topics.sample_size)
+                                  if settings.topics.restore_diacritics else None)
         engine = ray_engine.for_settings(settings)
         if engine is not None:
             nearest = engine.map_ordered(nearest_topics, batches, centroids, thresholds)
@@ -148,15 +152,20 @@ def refit_due(store: Store, settings: Settings, *, now: dt.datetime | None = Non
 
 
 def _vector_batches(
-    store: Store, fingerprint: str, ids: np.ndarray, size: int
+    store: Store, embedder, ids: np.ndarray, size: int, restorer: DiacriticRestorer | None
 ) -> Iterator[tuple[tuple[int, np.ndarray], np.ndarray]]:
     """((ids handled so far, ids found), vectors) per batch of ``size`` comment ids, read as needed.
 
-    Keyed by comment id: writing a batch twice adds nothing, so a batch Ray redoes is harmless.
+    With ``restorer``, comments typed without diacritics get the vector of their restored text,
+    as the fit gave them (``pipelines.restore``). Keyed by comment id: writing a batch twice adds
+    nothing, so a batch Ray redoes is harmless.
     """
     for start in range(0, len(ids), size):
         wanted = ids[start:start + size]
-        found, vectors = store_embeddings.comment_vectors(store, fingerprint, wanted)
+        found, vectors = store_embeddings.comment_vectors(store, embedder.fingerprint, wanted)
+        if len(found) and restorer is not None:
+            texts = store_topics.comment_texts(store, found)
+            _, vectors, _ = analysis_vectors(store, embedder.fingerprint, embedder, texts, vectors, restorer)
         if len(found):
             yield (start + len(wanted), found), vectors
 

@@ -30,12 +30,14 @@ MAX_SEED_PHRASES = 50
 
 
 class CorrectionError(ValueError):
-    """A correction cannot be made as asked; ``field`` names the input at fault."""
+    """A correction cannot be made as asked; ``field`` names the input at fault. ``missing``: it names
+    a topic or correction that does not exist; ``conflict``: the store's state, not the input, is why."""
 
-    def __init__(self, field: str, message: str, *, missing: bool = False) -> None:
+    def __init__(self, field: str, message: str, *, missing: bool = False, conflict: bool = False) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
         self.missing = missing
+        self.conflict = conflict
 
 
 def rename_topic(store: Store, topic_key: str, label: str) -> dict[str, Any]:
@@ -70,7 +72,7 @@ def seed_topic(store: Store, label: str, phrases: Sequence[str], embedder) -> di
     run = _current_run(store)
     if embedder.fingerprint != run["embedding_fingerprint"]:
         raise CorrectionError("phrases", f"the run clustered {run['embedding_fingerprint']} vectors, the "
-                                         f"configured embedder makes {embedder.fingerprint}")
+                                         f"configured embedder makes {embedder.fingerprint}", conflict=True)
     key = store_topics.new_topic_keys(store, 1)[0]
     return _record(store, "seed", key, label=label, seed_phrases=phrases, seed_vector=_seed_vector(embedder, phrases),
                    seed_fingerprint=embedder.fingerprint)
@@ -150,7 +152,7 @@ def _record(store: Store, kind: str, topic_key: str, **fields: Any) -> dict[str,
         ]:
             if key not in present:
                 raise CorrectionError(name, f"the current run has no topic {key!r}; see GET /api/v1/topics",
-                                      missing=name == "topic_key")
+                                      missing=True)
         correction = store_corrections.add_correction(cur, kind, topic_key, **fields)
         apply_corrections(cur, store, run_id, run["embedding_fingerprint"])
     log.info("correction %d (%s of %s) applied to run %d", correction["id"], kind, topic_key, run_id)
@@ -198,5 +200,5 @@ def _label(label: str) -> str:
 def _current_run(store: Store) -> dict[str, Any]:
     run = store_topics.current_run(store)
     if run is None:
-        raise CorrectionError("topic_key", "no topic run yet: run `topicpulse topics` first")
+        raise CorrectionError("topic_key", "no topic run yet: run `topicpulse topics` first", conflict=True)
     return run

@@ -6,6 +6,9 @@ it was loaded is remembered in the model cache (``fingerprints.json``), keyed by
 fingerprint depends on that can be read without loading it (the configured model and its files'
 sizes and times, prompt, sequence length, backend, device, whether a GPU is present). When that
 fingerprint has a vector for every comment text, the run ends without importing torch.
+
+After embedding, the sentiment of each text with a vector and no score is read from that vector
+(``pipelines.sentiment``).
 """
 
 from __future__ import annotations
@@ -23,8 +26,11 @@ from models.e5_convert import MODEL_NAME, package_model_file, prepare_default_mo
 from models.embedding import PROGRESS_MIN_TEXTS, Embedder, progress_bar
 from models.model_cache import default_cache_dir
 from pipelines import ray_engine
+from pipelines.sentiment import model_key as sentiment_key
+from pipelines.sentiment import score_comments
 from store import Store
 from store import embeddings as store_embeddings
+from store import sentiment as store_sentiment
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +45,7 @@ class EmbedReport:
     texts_embedded: int
     batches: int
     seconds: float
+    texts_scored: int = 0  # sentiment scores added (pipelines.sentiment)
 
 
 def model_cache_dir(settings: Settings) -> Path:
@@ -116,7 +123,8 @@ def _nothing_to_embed(settings: Settings, store: Store, started: float) -> Embed
         return None
     fingerprint = str(known["fingerprint"])
     total, missing = store_embeddings.text_counts(store, fingerprint)
-    if missing:
+    scoring = sentiment_key(settings, fingerprint)
+    if missing or (scoring is not None and store_sentiment.unscored_count(store, scoring)):
         return None
     log.info("%d distinct comment texts, none to embed with %s", total, fingerprint)
     return EmbedReport(
@@ -159,6 +167,7 @@ def embed_comments(settings: Settings, store: Store, embedder: Embedder | None =
             log.info("embedded %d/%d texts", embedded, missing)
     finally:
         progress.close()
+    scored = score_comments(settings, store, embedder)
     return EmbedReport(
         model=embedder.model_name,
         fingerprint=embedder.fingerprint,
@@ -168,4 +177,5 @@ def embed_comments(settings: Settings, store: Store, embedder: Embedder | None =
         texts_embedded=embedded,
         batches=batches,
         seconds=round(time.perf_counter() - started, 3),
+        texts_scored=scored,
     )

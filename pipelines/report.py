@@ -22,11 +22,13 @@ import pandas as pd
 from pipelines.corrections import provenance
 from config.errors import TopicPulseError
 from pipelines.report_render import FORMATS, MEDIA_TYPES, render_report
+from pipelines.sentiment import model_key as sentiment_key
 from config import Settings
 from store import Store
 from store import alerts as store_alerts
 from store.corrections import list_corrections
 from store import forecasts as store_forecasts
+from store import sentiment as store_sentiment
 from store import topics as store_topics
 from store.dates import FIRST_DAY, LAST_DAY, SPAN_WORDS
 
@@ -112,6 +114,9 @@ class TopicSection:
     alert_count: int = 0
     provenance: list[str] = field(default_factory=list)
     """What analysts changed about the topic, who-free (e.g. 'label set by an analyst on 2026-03-01')."""
+    negative_pct: float | None = None
+    """Share of the period's sentiment-scored comments that are negative, in percent; None when none is."""
+    previous_negative_pct: float | None = None
 
 
 @dataclass
@@ -262,6 +267,7 @@ def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: i
         report.notes.append("No comments were assigned to a topic in this period or the one before it.")
         return
     horizon_end = report.end + timedelta(days=settings.forecast.horizon_days)
+    negative_now, negative_before = _negative_pcts(settings, store, report, run_id, ranked)
     notes = list_corrections(store)
     for rank, key in enumerate(ranked, start=1):
         topic = store_topics.get_topic(store, key) or by_key[key]
@@ -280,12 +286,30 @@ def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: i
             representative_comments=[c["text"] for c in topic.get("representative_comments", [])][:REPRESENTATIVE_COMMENTS],
             forecast=_forecast_summary(store_forecasts.topic_forecast(store, key), report, horizon_end),
             provenance=provenance(notes, key),
+            negative_pct=negative_now.get(key),
+            previous_negative_pct=negative_before.get(key),
         ))
     missing = sum(section.forecast is None for section in report.topics)
     if missing == len(report.topics):
         report.notes.append("No forecast yet for these topics: run `topicpulse forecast` to add them.")
     elif missing:
         report.notes.append(f"{missing} of {len(report.topics)} topics have no forecast yet.")
+
+
+def _negative_pcts(settings: Settings, store: Store, report: TopicReport, run_id: int, keys: list[str]) -> tuple[dict, dict]:
+    """Per topic, the negative share in percent in the period and in the one before it."""
+    run = store_topics.get_run(store, run_id)
+    model_key = sentiment_key(settings, run["embedding_fingerprint"] if run else None)
+    if model_key is None:
+        return {}, {}
+    frame = store_topics.topic_sentiment(store, model_key, start=report.previous_start,
+                                         end=report.end - timedelta(days=1), topic_keys=keys, tz=report.timezone,
+                                         run_id=run_id)
+    in_period = frame["ds"] >= pd.Timestamp(report.start)
+    return tuple(
+        {key: round(100.0 * share, 1) for key, share in store_sentiment.negative_shares(part).items() if share is not None}
+        for part in (frame[in_period], frame[~in_period])
+    )
 
 
 def _add_alerts(report: TopicReport, store: Store) -> None:

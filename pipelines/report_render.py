@@ -31,6 +31,7 @@ CSV_COLUMNS = (
     "rank", "topic_key", "label", "keywords", "volume", "previous_volume", "change_pct", "share_pct",
     "alerts", "forecast_model", "forecast_reason", "forecast_days", "forecast_sum",
     "forecast_lower_sum", "forecast_upper_sum", "backtest_mase", "backtest_coverage",
+    "negative_pct", "previous_negative_pct",
 )
 
 
@@ -84,6 +85,14 @@ def _change_text(section: TopicSection) -> str:
     if section.change_pct is None:
         return "new" if section.volume else "–"
     return f"{section.change_pct:+.1f}%"
+
+
+def _negative_text(section: TopicSection) -> str:
+    """One sentence on the topic's negative share, or '' when no comment of it was scored."""
+    if section.negative_pct is None:
+        return ""
+    before = "" if section.previous_negative_pct is None else f" (previous period {section.previous_negative_pct:.1f}%)"
+    return f"Negative comments: {section.negative_pct:.1f}%{before}."
 
 
 def _forecast_text(forecast: ForecastSummary | None) -> str:
@@ -158,6 +167,8 @@ def _markdown(report: TopicReport) -> str:
         if section.provenance:
             lines += [f"_{_md_cell('; '.join(section.provenance))}._", ""]
         lines += [f"Volume {section.volume} (previous {section.previous_volume}, {_change_text(section)}).", ""]
+        if section.negative_pct is not None:
+            lines += [_negative_text(section), ""]
         lines += [_md_cell(_forecast_text(section.forecast)), ""]
         chart = svg_data_uri(volume_chart_svg(section))
         lines += [f"![Daily volume of {section.topic_key} with forecast band]({chart})", ""]
@@ -213,6 +224,7 @@ def _html(report: TopicReport) -> str:
             f"<p>Keywords: {e(', '.join(section.keywords)) or '–'}</p>",
             *([f"<p><em>{e('; '.join(section.provenance))}.</em></p>"] if section.provenance else []),
             f"<p>Volume {section.volume} (previous {section.previous_volume}, {e(_change_text(section))}).</p>",
+            *([f"<p>{e(_negative_text(section))}</p>"] if section.negative_pct is not None else []),
             f"<p>{e(_forecast_text(section.forecast))}</p>",
             f"<figure>{volume_chart_svg(section)}<figcaption>Daily volume of {e(section.topic_key)} "
             "with forecast band</figcaption></figure>",
@@ -253,6 +265,7 @@ def _csv(report: TopicReport) -> str:
             *(round(_total(forecast, c), 1) if forecast else "" for c in ("yhat", "lower", "upper")),
             _blank_if_none(_chosen_mase(forecast)),
             _blank_if_none(forecast.coverage if forecast else None),
+            _blank_if_none(s.negative_pct), _blank_if_none(s.previous_negative_pct),
         ])
     return buffer.getvalue()
 

@@ -27,11 +27,10 @@ import numpy as np
 import pandas as pd
 
 from config.errors import TopicPulseError
-from models.diacritics import analysis_texts
 from models.lineage import LineageLink, match_topics
-from models.text import text_hash
 from models.topics import OUTLIER, TopicModel, WordEncoder
 from pipelines.corrections import apply_corrections
+from pipelines.restore import analysis_vectors
 from config import Settings
 from store import Store
 from store import embeddings as store_embeddings
@@ -147,23 +146,11 @@ def load_inputs(store: Store, embedding_fingerprint: str) -> TopicInputs:
 def restore_diacritics(inputs: TopicInputs, store: Store, embedder) -> int:
     """Fit on the restored text and its vector for comments typed without diacritics; returns how many.
 
-    Analysis only: the store keeps what people wrote. The restored texts' vectors go through the
-    embedding cache under their own hash, so a re-fit embeds only new restorations.
+    The spellings are learned from the comments fitted (``pipelines.restore``, shared with assign).
     """
-    texts, restored = analysis_texts(inputs.texts)
-    if not restored:
-        return 0
-    hashes = [text_hash(texts[i]) for i in restored]
-    cached = store_embeddings.vectors_for_hashes(store, inputs.embedding_fingerprint, hashes)
-    missing = sorted({h: texts[i] for h, i in zip(hashes, restored) if h not in cached}.items())
-    if missing:
-        vectors = embedder.encode([text for _, text in missing], show_progress=False)
-        store_embeddings.put_vectors(store, inputs.embedding_fingerprint, [h for h, _ in missing], vectors)
-        cached.update(zip((h for h, _ in missing), vectors))
-    embeddings = np.array(inputs.embeddings, dtype=np.float32)
-    embeddings[restored] = np.stack([cached[h] for h in hashes])
-    inputs.texts, inputs.embeddings = texts, embeddings
-    return len(restored)
+    inputs.texts, inputs.embeddings, restored = analysis_vectors(
+        store, inputs.embedding_fingerprint, embedder, inputs.texts, inputs.embeddings)
+    return restored
 
 
 def compute_topics(inputs: TopicInputs, settings: Settings, word_encoder: WordEncoder | None = None) -> TopicComputation:

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 from pipelines.jobs import recover_crashed_jobs
 from pipelines.schedule import build_scheduler
@@ -24,7 +25,7 @@ from service.jobs import JobRunner, thread_store
 from service.key_cache import KeyCache
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
-from service.read_cache import ReadCacheMiddleware
+from service.read_cache import ReadCacheMiddleware, describe_in_schema
 from service.routes import alerts, comments, corrections, health, jobs, keys, reports, search, topics
 from service.routes.search import QueryEncoder
 from service.schemas import ErrorPublic
@@ -54,6 +55,7 @@ field in `errors`. Every response carries `X-Request-ID`.
 
 
 _ERROR_RESPONSES = {
+    413: {"model": ErrorPublic, "description": "The request body is larger than `service.max_body_bytes`."},
     422: {"model": ErrorPublic, "description": "Malformed JSON, a wrong type or date, or a limit exceeded; "
           "`detail` and `errors` name the field."},
     500: {"model": ErrorPublic, "description": "An unexpected error; quote `request_id` when reporting it."},
@@ -130,15 +132,60 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(health.router)
     for module in (comments, topics, corrections, alerts, search, jobs, keys, reports):
         app.include_router(module.router, prefix=API_PREFIX, responses=_ERROR_RESPONSES)
+    _finish_schema(app, settings.service.max_page_size)
     return app
 
 
+def _finish_schema(app: FastAPI, largest: int) -> None:
+    """Put what the routes cannot state in the schema: this server's page-size maximum (a setting),
+    the 400 of every operation that reads a body (FastAPI refuses undecodable bytes itself), and
+    the read cache's ETag, If-None-Match and 304."""
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            for operations in build()["paths"].values():
+                for operation in operations.values():
+                    for parameter in operation.get("parameters", []):
+                        if parameter["name"] == "limit" and "maximum" not in parameter["schema"]:
+                            parameter["schema"]["maximum"] = largest
+                    if "requestBody" in operation:
+                        operation["responses"].setdefault("400", _UNDECODABLE_BODY)
+            describe_in_schema(app.openapi_schema, CACHED_READS)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+_UNDECODABLE_BODY = {
+    "description": "The body's bytes cannot be decoded (not UTF-8 JSON, or multipart without its boundary).",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorPublic"}}},
+}
+
+
 async def _http_error(request: Request, exc: HTTPException) -> JSONResponse:
+    headers, detail = exc.headers, exc.detail
+    if exc.status_code == 405:
+        headers = {**(headers or {}), "Allow": ", ".join(_methods_at(request))}
+    if exc.status_code == 400 and not str(detail).startswith("body"):  # FastAPI's own: the body's bytes
+        detail = f"body: cannot be decoded ({detail}); send UTF-8 JSON, or multipart/form-data with its boundary"
     return JSONResponse(
-        {"detail": exc.detail, "request_id": request_id_of(request.scope)},
+        {"detail": detail, "request_id": request_id_of(request.scope)},
         status_code=exc.status_code,
-        headers=exc.headers,
+        headers=headers,
     )
+
+
+def _methods_at(request: Request) -> list[str]:
+    """Every method the API documents at this path, from its OpenAPI schema; Starlette's 405
+    names only the methods of the first route it matched."""
+    path = request.scope["path"]
+    return sorted({
+        method.upper()
+        for template, operations in request.app.openapi()["paths"].items()
+        if compile_path(template)[0].match(path)
+        for method in operations
+    })
 
 
 async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

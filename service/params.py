@@ -29,15 +29,25 @@ _MONTH_DAY = (
 _DAY = rf"(?:{_YEAR}-{_MONTH_DAY}|{_LEAP_YEAR}-02-29)"
 DAY_PATTERN = rf"^{_DAY}$"
 """A real calendar day from 1990-01-01 to 2099-12-31, written YYYY-MM-DD."""
-MOMENT_PATTERN = rf"^{_DAY}[Tt ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{{1,6}})?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
-"""RFC 3339 date-time with seconds and an offset, on such a day."""
+MOMENT_PATTERN = rf"^{_DAY}T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d(?:\.\d{{1,6}})?(?:Z|[+-](?:[01]\d|2[0-3]):[0-5]\d)$"
+"""RFC 3339 date-time with seconds and an offset, on such a day (``T`` and ``Z`` in capitals)."""
+
+POSTED_PATTERN = (
+    rf"^{_DAY}[Tt ](?:[01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{{1,6}})?)?(?:[Zz]|[+-](?:[01]\d|2[0-3]):[0-5]\d)?$"
+)
+"""ISO 8601 date-time on such a day, seconds and offset optional (no offset: ``ingest.timezone``)."""
 
 _DAY_RE = re.compile(DAY_PATTERN)
 _MOMENT_RE = re.compile(MOMENT_PATTERN)
+_POSTED_RE = re.compile(POSTED_PATTERN)
 
 
 def _matching(pattern: re.Pattern[str], shape: str):
+    """A validator for text from a client; a ``date`` made in Python (a stored row) passes as it is."""
+
     def check(value: Any) -> Any:
+        if isinstance(value, date):
+            return value
         if not isinstance(value, str) or not pattern.fullmatch(value):
             raise ValueError(f"expected {shape} from {SPAN_WORDS}, got {str(value)[:40]!r}")
         return value
@@ -58,6 +68,14 @@ Moment = Annotated[
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": MOMENT_PATTERN}),
 ]
 """An instant, with its UTC offset, on a day in the store's span."""
+
+
+Posted = Annotated[
+    datetime,
+    BeforeValidator(_matching(_POSTED_RE, "an ISO 8601 date-time, e.g. 2026-02-14T08:30:00+07:00,")),
+    WithJsonSchema({"type": "string", "pattern": POSTED_PATTERN}),
+]
+"""When a comment was posted, as a client sends it (a number is refused, not read as a Unix time)."""
 
 
 def check_order(start: date | None, end: date | None, field: str, *, inclusive: bool = False) -> None:

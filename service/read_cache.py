@@ -56,6 +56,25 @@ def _matches(if_none_match: bytes | None, etag: bytes) -> bool:
     return etag in tags or b"*" in tags
 
 
+def describe_in_schema(schema: dict, routes: Iterable[str]) -> None:
+    """State the cached reads' validators in an OpenAPI schema: the routes cannot, since the
+    middleware answers before them. ``If-None-Match`` may be sent, ``ETag`` comes back, 304 is an answer."""
+    etag = {"description": "The answer's version; send it back in `If-None-Match`.", "schema": {"type": "string"}}
+    for template in routes:
+        operation = schema["paths"].get(template, {}).get("get")
+        if operation is None:
+            continue
+        operation.setdefault("parameters", []).append({
+            "name": "If-None-Match", "in": "header", "required": False,
+            "description": "ETags of answers already held (or `*`); when one is current the answer is 304.",
+            "schema": {"type": "string", "examples": ["*"]},
+        })
+        responses = operation["responses"]
+        responses["200"].setdefault("headers", {})["ETag"] = etag
+        responses["304"] = {"description": "Not modified: the answer held under `If-None-Match` is current.",
+                            "headers": {"ETag": etag}}
+
+
 class ReadCacheMiddleware:
     """Serves cached reads before routing; everything else goes to the app untouched."""
 

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.params import Moment
+from service.params import Moment, Posted
 
 MAX_QUERY_CHARS = 2000
 """Longest search query or text to classify; longer ones are refused, not cut."""
@@ -120,7 +120,7 @@ class JobAccepted(BaseModel):
 
 # Alerts
 
-AlertKind = Literal["emerging", "surge", "fading", "unassigned_growth"]
+AlertKind = Literal["emerging", "surge", "fading", "unassigned_growth", "negative_rise"]
 Severity = Literal["low", "medium", "high"]
 
 
@@ -199,7 +199,7 @@ class ForecastPublic(BaseModel):
 
 class CommentBase(BaseModel):
     text: str = Field(description="The comment; normalised and redacted when stored.", examples=["Giá xăng tăng quá!"])
-    created_at: datetime = Field(
+    created_at: Posted = Field(
         description="When it was posted (ISO 8601); without an offset it is taken in ingest.timezone.",
         examples=["2026-02-14T08:30:00+07:00"],
     )
@@ -309,6 +309,10 @@ class TopicSummary(TopicBase):
     previous_volume: int = Field(description="Comments in the window of equal length just before it.")
     growth: float | None = Field(description="(volume - previous) / previous; null when previous is 0.")
     relation: str | None = Field(None, description="Lineage: match, split, merge or new.")
+    negative_share: float | None = Field(
+        None, ge=0, le=1, description="Share of the window's scored comments that are negative; null when none is scored.")
+    previous_negative_share: float | None = Field(
+        None, ge=0, le=1, description="The same for the window just before.")
 
 
 class Window(BaseModel):
@@ -337,6 +341,15 @@ class VolumePoint(BaseModel):
     y: int
 
 
+class SentimentPoint(BaseModel):
+    """A topic's comments in one period, counted by the sentiment classifier (models.sentiment)."""
+
+    ds: date = Field(description="The local day, or the Monday starting the week.")
+    negative: int = Field(ge=0, description="Comments the sentiment classifier calls negative.")
+    scored: int = Field(ge=0, description="Comments with a sentiment score.")
+    share: float | None = Field(ge=0, le=1, description="negative / scored; null when no comment was scored.")
+
+
 class LineageEntry(BaseModel):
     run_id: int
     finished_at: datetime | None = None
@@ -358,6 +371,13 @@ class TopicPublic(TopicBase):
     representative_comments: list[RepresentativeComment]
     daily_volume: list[VolumePoint]
     weekly_volume: list[VolumePoint]
+    daily_negative_share: list[SentimentPoint] = Field(
+        default_factory=list,
+        description="Negative share of the topic's comments per local day, the same days as daily_volume: the series "
+        "the negative_rise alert reads. Empty when sentiment is off (sentiment.enabled) or the topic run has no embedding model.",
+    )
+    weekly_negative_share: list[SentimentPoint] = Field(
+        default_factory=list, description="The same per week (Monday-based), the same weeks as weekly_volume.")
     lineage: list[LineageEntry]
 
 

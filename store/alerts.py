@@ -10,7 +10,7 @@ import pandas as pd
 
 from store.db import Store
 
-KINDS = ("emerging", "surge", "fading", "unassigned_growth")
+KINDS = ("emerging", "surge", "fading", "unassigned_growth", "negative_rise")
 SEVERITIES = ("low", "medium", "high")
 _COLUMNS = ["id", "kind", "topic_key", "day", "severity", "score", "numbers", "explanation", "dedup_key", "created_at"]
 

@@ -269,6 +269,12 @@ def comment_texts(store: Store, comment_ids: np.ndarray) -> list[str]:
     return [row[0] for row in rows]
 
 
+def recent_comment_texts(store: Store, limit: int) -> list[str]:
+    """The texts of the latest ``limit`` comments by id (what the assign path learns spellings from)."""
+    rows = store.cursor().execute("SELECT text FROM comments ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+    return [row[0] for row in rows]
+
+
 def data_window(store: Store, comment_ids: np.ndarray) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Earliest and latest ``created_at`` among the comments."""
     import pandas as pd
@@ -373,6 +379,42 @@ def topic_volume(
     return out
 
 
+def topic_sentiment(
+    store: Store,
+    model_key: str,
+    *,
+    freq: str = "day",
+    start: dt.date | dt.datetime | str | None = None,
+    end: dt.date | dt.datetime | str | None = None,
+    topic_keys: Sequence[str] | None = None,
+    tz: str = DEFAULT_TZ,
+    run_id: int | None = None,
+) -> pd.DataFrame:
+    """Negative, scored and all comments per topic and local day (or week), and the negative share.
+
+    Columns topic_key, ds, negative, scored, share; the same topics and periods as ``topic_volume``
+    (``model_key`` names the sentiment classifier whose labels count). The share is of scored
+    comments, None where a period has none, so a day without comments is no 0 % day.
+    """
+    import pandas as pd
+
+    volume = topic_volume(store, freq=freq, start=start, end=end, topic_keys=topic_keys, tz=tz, run_id=run_id)
+    columns = ["topic_key", "ds", "negative", "scored", "share"]
+    if volume.empty:
+        return pd.DataFrame(columns=columns)
+    counts = _period_counts(
+        store, _run_or_current(store, run_id), _unit(freq), tz, start, end,
+        "a.topic_key, count(s.label) FILTER (WHERE s.label = 'negative') AS negative, count(s.label) AS scored",
+        "a.topic_key IS NOT NULL", "a.topic_key",
+        join="LEFT JOIN comment_sentiment s ON s.text_hash = c.text_hash AND s.model_key = ?", join_params=[model_key],
+    )
+    out = volume[["topic_key", "ds"]].merge(counts, on=["topic_key", "ds"], how="left")
+    out[["negative", "scored"]] = out[["negative", "scored"]].fillna(0).astype("int64")
+    out["share"] = (out["negative"] / out["scored"].where(out["scored"] > 0)).astype(object)
+    out.loc[out["scored"] == 0, "share"] = None
+    return out[columns]
+
+
 def unassigned_share(
     store: Store,
     *,
@@ -425,10 +467,10 @@ def _period_start(value: dt.date | dt.datetime | str, unit: str) -> pd.Timestamp
     return day - pd.Timedelta(days=day.weekday()) if unit == "week" else day
 
 
-def _period_counts(store, run_id, unit, tz, start, end, measures, condition, group) -> pd.DataFrame:
+def _period_counts(store, run_id, unit, tz, start, end, measures, condition, group, join="", join_params=()) -> pd.DataFrame:
     import pandas as pd
 
-    where, params = ["a.run_id = ?", condition], [unit, tz, run_id]
+    where, params = ["a.run_id = ?", condition], [unit, tz, *join_params, run_id]
     if start is not None:
         where.append("(c.created_at AT TIME ZONE ?) >= ?")
         params += [tz, _period_start(start, unit).to_pydatetime()]
@@ -438,7 +480,7 @@ def _period_counts(store, run_id, unit, tz, start, end, measures, condition, gro
     keys = f"{group}, ds" if group else "ds"
     sql = (
         f"SELECT {group + ', ' if group else ''}date_trunc(?, c.created_at AT TIME ZONE ?) AS ds, {measures}"
-        f" FROM topic_assignments a JOIN comments c ON c.id = a.comment_id"
+        f" FROM topic_assignments a JOIN comments c ON c.id = a.comment_id {join}"
         f" WHERE {' AND '.join(where)} GROUP BY {keys}"
     )
     frame = store.cursor().execute(sql, params).df()

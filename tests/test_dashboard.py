@@ -23,6 +23,7 @@ from store.keys import create_key
 from tests.service_helpers import (  # noqa: F401  (fixtures)
     LAST_DAY, app_settings, client, seed_forecast, seed_topics, test_embedder,
 )
+from tests.test_service_sentiment import score_fuel_last_week_negative
 from tests.test_service_server import server  # noqa: F401  (the uvicorn fixture)
 
 CHROMIUM = os.environ.get("TOPICPULSE_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -206,6 +207,16 @@ def test_sign_in_overview_topic_alerts_and_search(page, dashboard, caplog):
     assert tokens["reader"] not in page.url
     assert not any(tokens["reader"] in line for line in page.console)
     assert caplog.records and tokens["reader"] not in caplog.text
+
+
+def test_the_overview_shows_each_topics_negative_share(page, dashboard, server, app_settings, test_embedder):  # noqa: F811
+    base, tokens, keys = dashboard
+    score_fuel_last_week_negative(app_settings, server[1].state.store, test_embedder.fingerprint)
+    sign_in(page, base, tokens["reader"])
+    assert "Tỉ lệ tiêu cực" in page.locator("#topics-table thead").text_content()
+    cells = {row.get_attribute("data-topic"): row.locator("td[data-label='Tỉ lệ tiêu cực']").inner_text()
+             for row in page.locator("#topics-table tbody tr").all()}
+    assert cells == {keys["fuel"]: "100%", keys["traffic"]: "0%"}
 
 
 def test_a_wrong_key_and_a_too_low_role_say_so(page, dashboard, caplog):

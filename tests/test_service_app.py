@@ -253,3 +253,33 @@ def test_openapi_documents_auth_and_error_shapes_for_every_api_operation(client)
         assert {"401", "403", "422"} <= set(op["responses"]), (method, path)
         assert op.get("security"), (method, path)
     assert "HTTPValidationError" not in schema["components"]["schemas"]
+
+
+def test_the_schema_states_the_limits_and_errors_the_server_enforces(client, headers):
+    schema = client.get("/api/v1/openapi.json").json()
+    limit = next(p for p in schema["paths"]["/api/v1/comments"]["get"]["parameters"] if p["name"] == "limit")
+    assert limit["schema"]["maximum"] == client.app.state.settings.service.max_page_size
+    assert {"400", "413", "422"} <= set(schema["paths"]["/api/v1/comments"]["post"]["responses"])
+    refused = client.get("/api/v1/comments", params={"limit": limit["schema"]["maximum"] + 1}, headers=headers["reader"])
+    assert refused.status_code == 422 and refused.json()["detail"].startswith("query.limit:")
+    with_body = [op for item in schema["paths"].values() for op in item.values() if "requestBody" in op]
+    assert len(with_body) >= 8 and all("400" in op["responses"] for op in with_body)
+
+
+def test_the_schema_states_the_read_caches_etag_and_304(client, headers):
+    topics = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/topics"]["get"]
+    assert "ETag" in topics["responses"]["200"]["headers"] and "304" in topics["responses"]
+    assert any(p["name"] == "If-None-Match" and p["in"] == "header" for p in topics["parameters"])
+    unchanged = client.get("/api/v1/topics", headers={**headers["reader"], "If-None-Match": "*"})
+    assert unchanged.status_code == 304 and unchanged.headers["etag"]
+
+
+def test_an_undecodable_body_is_400_naming_the_body(client, headers):
+    response = client.post("/api/v1/comments", content=b'{"comments": ["\xff"]}',
+                           headers={**headers["admin"], "Content-Type": "application/json"})
+    assert response.status_code == 400 and response.json()["detail"].startswith("body:")
+
+
+def test_405_allows_every_method_of_the_path(client, headers):
+    response = client.put("/api/v1/comments", headers=headers["admin"])
+    assert response.status_code == 405 and response.headers["allow"] == "GET, POST"

@@ -82,9 +82,17 @@ def test_bad_corrections_are_refused_naming_the_field(client, headers, keys):
     itself = client.post(f"/api/v1/topics/{keys['fuel']}/merge", json={"topic_keys": [keys["fuel"]]}, headers=analyst)
     assert itself.status_code == 422 and itself.json()["detail"].startswith("body.topic_keys")
     stranger = client.post(f"/api/v1/topics/{keys['fuel']}/merge", json={"topic_keys": ["t9999"]}, headers=analyst)
-    assert stranger.status_code == 422 and "t9999" in stranger.json()["detail"]
+    assert stranger.status_code == 404 and stranger.json()["detail"].startswith("body.topic_keys")
+    assert "t9999" in stranger.json()["detail"]
 
 
 def test_corrections_before_any_run_are_a_conflict(client, headers):
     answer = client.post("/api/v1/topics/t0001/hide", headers=headers["analyst"])
     assert answer.status_code == 409 and "topicpulse topics" in answer.json()["detail"]
+
+
+def test_seeding_a_run_clustered_with_another_model_is_a_conflict(client, headers, app_settings):
+    seed_topics(app_settings, client.app.state.store)  # placeholder vectors, not the configured model's
+    answer = client.post("/api/v1/seeded-topics", json={"label": "Fuel", "phrases": ["fuel price"]},
+                         headers=headers["analyst"])
+    assert answer.status_code == 409 and "phrases" in answer.json()["detail"]

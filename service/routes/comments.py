@@ -99,6 +99,7 @@ def upload_comments(
     response_model=CommentsPublic,
     dependencies=[Depends(require_role("reader"))],
     summary="Comments, newest first, filtered and paged",
+    responses={404: {"model": ErrorPublic, "description": "`topic` is not a topic of the current run."}},
 )
 def get_comments(
     store: StoreDep,

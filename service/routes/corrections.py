@@ -21,19 +21,22 @@ router = APIRouter(
     tags=["corrections"],
     dependencies=[Depends(require_role("analyst"))],
     responses={401: {"model": ErrorPublic}, 403: {"model": ErrorPublic},
-               404: {"model": ErrorPublic, "description": "No such topic in the current run, or no such correction."},
-               409: {"model": ErrorPublic, "description": "No topic run yet."}},
+               404: {"model": ErrorPublic, "description": "No such topic in the current run (in the path or "
+                                                          "the body), or no such correction."},
+               409: {"model": ErrorPublic, "description": "No topic run yet, or (seeding) the run clustered "
+                                                          "another embedding model's vectors."}},
 )
 
 TopicKeyPath = Annotated[str, Path(min_length=1, max_length=20, examples=["t0003"])]
 
 
 def _correct(action) -> CorrectionPublic:
-    """Run a correction, turning its complaints into 404 (unknown key) or 422/409 (bad input)."""
+    """Run a correction, turning its complaints into 409 (no run, or one clustered with another
+    embedder), 404 (an unknown topic or correction) or 422 (bad input), each naming the field."""
     try:
         return CorrectionPublic(**_public(action()))
     except corrections.CorrectionError as exc:
-        if "no topic run yet" in str(exc):
+        if exc.conflict:
             raise HTTPException(409, str(exc)) from exc
         raise HTTPException(404 if exc.missing else 422, f"{_where(exc.field)}.{exc}") from exc
 

@@ -73,7 +73,8 @@ def get_encoder(request: Request) -> QueryEncoder:
     "/search",
     response_model=SearchPublic,
     summary="Comments closest in meaning to a query",
-    responses={409: {"model": ErrorPublic, "description": "No comment has been embedded with the model yet."}},
+    responses={404: {"model": ErrorPublic, "description": "`topic_key` is not a topic of the current run."},
+               409: {"model": ErrorPublic, "description": "No comment has been embedded with the model yet."}},
 )
 def search(body: SearchIn, store: StoreDep, encoder: QueryEncoder = Depends(get_encoder)) -> SearchPublic:
     """Embeds the query with the configured model and ranks the comments' cached vectors by cosine

@@ -11,6 +11,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query
 
 from pipelines.corrections import provenance
+from pipelines.sentiment import model_key as sentiment_key
 from service.deps import PageSizeDep, SettingsDep, StoreDep, require_role
 from service.pagination import decode_cursor, encode_cursor
 from service.params import Day, Moment, check_order
@@ -21,6 +22,7 @@ from service.schemas import (
     ForecastPublic,
     RunPublic,
     RunsPublic,
+    SentimentPoint,
     TopicPublic,
     TopicsPublic,
     TopicSummary,
@@ -30,6 +32,7 @@ from service.schemas import (
 from store import topics as topic_store
 from store.browse import comment_span, list_comments
 from store.corrections import list_corrections
+from store.sentiment import negative_shares
 from store.forecasts import topic_forecast
 
 router = APIRouter(
@@ -53,6 +56,11 @@ def _topic_or_404(store, topic_key: str) -> dict:
 
 def _points(frame: pd.DataFrame) -> list[VolumePoint]:
     return [VolumePoint(ds=ds.date(), y=int(y)) for ds, y in zip(frame["ds"], frame["y"])]
+
+
+def _sentiment_points(frame: pd.DataFrame) -> list[SentimentPoint]:
+    return [SentimentPoint(ds=row.ds.date(), negative=row.negative, scored=row.scored, share=row.share)
+            for row in frame.itertuples()]
 
 
 @router.get("/topics", response_model=TopicsPublic, summary="The current run's topics with recent volume and growth")
@@ -91,6 +99,7 @@ def _topic_summaries(settings, store, days: int, end: date | None, sort: str, mi
     days_of = volume["ds"].dt.date
     in_window = volume[(days_of >= first) & (days_of <= last)].groupby("topic_key")["y"].sum()
     previous = volume[(days_of >= before) & (days_of < first)].groupby("topic_key")["y"].sum()
+    sentiment = _window_sentiment(settings, store, run, before, first, last, tz)
     items = []
     notes = list_corrections(store)
     for topic in topic_store.list_topics(store, run["run_id"], include_hidden=include_hidden):
@@ -107,6 +116,8 @@ def _topic_summaries(settings, store, days: int, end: date | None, sort: str, mi
                 previous_volume=then,
                 growth=(now - then) / then if then else None,
                 relation=topic.get("relation"),
+                negative_share=sentiment["now"].get(topic["topic_key"]),
+                previous_negative_share=sentiment["then"].get(topic["topic_key"]),
                 **_corrected(topic, notes),
             )
         )
@@ -117,6 +128,16 @@ def _topic_summaries(settings, store, days: int, end: date | None, sort: str, mi
         "key": lambda t: t.topic_key,
     }[sort]
     return TopicsPublic(run_id=run["run_id"], window=Window(start=first, end=last), items=sorted(items, key=order))
+
+
+def _window_sentiment(settings, store, run: dict, before: date, first: date, last: date, tz: str) -> dict[str, dict]:
+    """Negative share per topic in the window (``now``) and in the window before it (``then``)."""
+    model_key = sentiment_key(settings, run.get("embedding_fingerprint"))
+    if model_key is None:
+        return {"now": {}, "then": {}}
+    frame = topic_store.topic_sentiment(store, model_key, start=before, end=last, tz=tz, run_id=run["run_id"])
+    days_of = frame["ds"].dt.date
+    return {"now": negative_shares(frame[days_of >= first]), "then": negative_shares(frame[days_of < first])}
 
 
 @router.get("/topics/{topic_key}", response_model=TopicPublic, responses=_NOT_FOUND,
@@ -169,6 +190,14 @@ def _topic_detail(settings, store, topic_key: str, start: date | None, end: date
                                        run_id=topic["run_id"])
         for freq in ("day", "week")
     }
+    run = topic_store.get_run(store, topic["run_id"])
+    model_key = sentiment_key(settings, run["embedding_fingerprint"] if run else None)
+    attitude = {
+        freq: _sentiment_points(topic_store.topic_sentiment(
+            store, model_key, freq=freq, start=start, end=end, topic_keys=[topic_key], tz=tz, run_id=topic["run_id"]))
+        if model_key else []
+        for freq in ("day", "week")
+    }
     return TopicPublic(
         topic_key=topic["topic_key"],
         label=topic["label"],
@@ -179,6 +208,8 @@ def _topic_detail(settings, store, topic_key: str, start: date | None, end: date
         representative_comments=topic["representative_comments"],
         daily_volume=_points(series["day"]),
         weekly_volume=_points(series["week"]),
+        daily_negative_share=attitude["day"],
+        weekly_negative_share=attitude["week"],
         lineage=topic_store.topic_lineage(store, topic_key),
         origin=topic.get("origin") or "fit",
         merged_into=topic.get("merged_into"),

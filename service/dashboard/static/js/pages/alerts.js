@@ -6,7 +6,7 @@ import { addDays, day, number } from "../format.js";
 import { t } from "../i18n.js";
 import { href, navigate } from "../router.js";
 
-const KINDS = ["emerging", "surge", "fading", "unassigned_growth"];
+const KINDS = ["emerging", "surge", "fading", "unassigned_growth", "negative_rise"];
 const SEVERITIES = ["low", "medium", "high"];
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
 

@@ -40,7 +40,7 @@ export async function renderOverview(view, { params, stillCurrent }) {
     if (!alertsByTopic.has(alert.topic_key)) alertsByTopic.set(alert.topic_key, []);
     alertsByTopic.get(alert.topic_key).push(alert);
   }
-  const hasNegative = topics.items.some((item) => item.negative_share !== undefined);
+  const hasNegative = topics.items.some((item) => typeof item.negative_share === "number");
   const sparkCells = new Map();
   const rows = topics.items.map((item) => {
     const cell = h("td", { class: "spark" });
