@@ -23,6 +23,7 @@ from pipelines.corrections import provenance
 from config.errors import TopicPulseError
 from pipelines.report_render import FORMATS, MEDIA_TYPES, render_report
 from pipelines.sentiment import model_key as sentiment_key
+from pipelines.windows import Period, topic_volumes
 from config import Settings
 from store import Store
 from store import alerts as store_alerts
@@ -180,7 +181,7 @@ def build_topic_report(settings: Settings, store: Store, *, start: date, end: da
     report = TopicReport(
         start=start,
         end=end,
-        previous_start=start - (end - start),
+        previous_start=Period(start, end).before().start,
         timezone=settings.ingest.timezone,
         generated_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         run=None,
@@ -243,25 +244,19 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: int, topics: list[dict], *,
                 top_n: int) -> None:
-    last_day = report.end - timedelta(days=1)
-    daily = store_topics.topic_volume(
-        store, freq="day", start=report.previous_start, end=last_day, tz=report.timezone, run_id=run_id,
-    )
-    in_period = daily["ds"] >= pd.Timestamp(report.start)
-    current, previous = daily[in_period], daily[~in_period]
-    volume = current.groupby("topic_key")["y"].sum()
-    previous_volume = previous.groupby("topic_key")["y"].sum()
-    report.total_volume = int(volume.sum())
-    report.previous_total_volume = int(previous_volume.sum())
+    period = Period(report.start, report.end)
+    volumes = topic_volumes(store, period, timezone=report.timezone, run_id=run_id)
+    report.total_volume = sum(volumes.volume.values())
+    report.previous_total_volume = sum(volumes.previous.values())
     unassigned = store_topics.unassigned_share(
-        store, freq="day", start=report.start, end=last_day, tz=report.timezone, run_id=run_id,
+        store, freq="day", start=report.start, end=period.last_day, tz=report.timezone, run_id=run_id,
     )
     report.unassigned_volume = int(unassigned["unassigned"].sum()) if len(unassigned) else 0
 
     by_key = {topic["topic_key"]: topic for topic in topics}
     ranked = sorted(
-        (key for key in by_key if volume.get(key, 0) or previous_volume.get(key, 0)),
-        key=lambda key: (-int(volume.get(key, 0)), -int(previous_volume.get(key, 0)), key),
+        (key for key in by_key if volumes.volume.get(key, 0) or volumes.previous.get(key, 0)),
+        key=lambda key: (-volumes.volume.get(key, 0), -volumes.previous.get(key, 0), key),
     )[:top_n]
     if not ranked:
         report.notes.append("No comments were assigned to a topic in this period or the one before it.")
@@ -271,8 +266,8 @@ def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: i
     notes = list_corrections(store)
     for rank, key in enumerate(ranked, start=1):
         topic = store_topics.get_topic(store, key) or by_key[key]
-        now, before = int(volume.get(key, 0)), int(previous_volume.get(key, 0))
-        series = current[current["topic_key"] == key].sort_values("ds")
+        now, before, change = volumes.of(key)
+        series = volumes.series(key)
         report.topics.append(TopicSection(
             rank=rank,
             topic_key=key,
@@ -280,7 +275,7 @@ def _add_topics(report: TopicReport, settings: Settings, store: Store, run_id: i
             keywords=[entry["word"] for entry in topic["keywords"][:KEYWORDS]],
             volume=now,
             previous_volume=before,
-            change_pct=_change_pct(now, before),
+            change_pct=None if change is None else round(100.0 * change, 1),
             share_pct=round(100.0 * now / report.total_volume, 1) if report.total_volume else 0.0,
             daily=[VolumePoint(ds=ts.date(), y=int(y)) for ts, y in zip(series["ds"], series["y"])],
             representative_comments=[c["text"] for c in topic.get("representative_comments", [])][:REPRESENTATIVE_COMMENTS],
@@ -327,10 +322,6 @@ def _add_alerts(report: TopicReport, store: Store) -> None:
             counts[alert.topic_key] = counts.get(alert.topic_key, 0) + 1
     for section in report.topics:
         section.alert_count = counts.get(section.topic_key, 0)
-
-
-def _change_pct(now: int, before: int) -> float | None:
-    return round(100.0 * (now - before) / before, 1) if before else None
 
 
 def _forecast_summary(stored: dict | None, report: TopicReport, horizon_end: date) -> ForecastSummary | None:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 
 from pipelines.corrections import provenance
 from pipelines.sentiment import model_key as sentiment_key
+from pipelines.windows import Period, local_today, topic_volumes
 from service.deps import PageSizeDep, SettingsDep, StoreDep, require_role
 from service.pagination import decode_cursor, encode_cursor
 from service.params import Day, Moment, check_order
@@ -93,17 +94,13 @@ def _topic_summaries(settings, store, days: int, end: date | None, sort: str, mi
     tz = settings.ingest.timezone
     if end is None:
         end = _comment_days(store, tz)[1]
-    last, first = end, end - timedelta(days=days - 1)
-    before = first - timedelta(days=days)
-    volume = topic_store.topic_volume(store, freq="day", start=before, end=last, tz=tz, run_id=run["run_id"])
-    days_of = volume["ds"].dt.date
-    in_window = volume[(days_of >= first) & (days_of <= last)].groupby("topic_key")["y"].sum()
-    previous = volume[(days_of >= before) & (days_of < first)].groupby("topic_key")["y"].sum()
-    sentiment = _window_sentiment(settings, store, run, before, first, last, tz)
+    period = Period.ending_on(end, days)
+    volumes = topic_volumes(store, period, timezone=tz, run_id=run["run_id"])
+    sentiment = _window_sentiment(settings, store, run, period, tz)
     items = []
     notes = list_corrections(store)
     for topic in topic_store.list_topics(store, run["run_id"], include_hidden=include_hidden):
-        now, then = int(in_window.get(topic["topic_key"], 0)), int(previous.get(topic["topic_key"], 0))
+        now, then, change = volumes.of(topic["topic_key"])
         if now < min_volume:
             continue
         items.append(
@@ -114,7 +111,7 @@ def _topic_summaries(settings, store, days: int, end: date | None, sort: str, mi
                 keywords=[entry["word"] for entry in topic["keywords"]][:10],
                 volume=now,
                 previous_volume=then,
-                growth=(now - then) / then if then else None,
+                growth=change,
                 relation=topic.get("relation"),
                 negative_share=sentiment["now"].get(topic["topic_key"]),
                 previous_negative_share=sentiment["then"].get(topic["topic_key"]),
@@ -127,17 +124,18 @@ def _topic_summaries(settings, store, days: int, end: date | None, sort: str, mi
         "growth": lambda t: (t.growth is None, -(t.growth or 0), -t.volume, t.topic_key),
         "key": lambda t: t.topic_key,
     }[sort]
-    return TopicsPublic(run_id=run["run_id"], window=Window(start=first, end=last), items=sorted(items, key=order))
+    return TopicsPublic(run_id=run["run_id"], window=Window(start=period.start, end=period.last_day), items=sorted(items, key=order))
 
 
-def _window_sentiment(settings, store, run: dict, before: date, first: date, last: date, tz: str) -> dict[str, dict]:
-    """Negative share per topic in the window (``now``) and in the window before it (``then``)."""
+def _window_sentiment(settings, store, run: dict, period: Period, tz: str) -> dict[str, dict]:
+    """Negative share per topic in the period (``now``) and in the period before it (``then``)."""
     model_key = sentiment_key(settings, run.get("embedding_fingerprint"))
     if model_key is None:
         return {"now": {}, "then": {}}
-    frame = topic_store.topic_sentiment(store, model_key, start=before, end=last, tz=tz, run_id=run["run_id"])
+    frame = topic_store.topic_sentiment(store, model_key, start=period.before().start, end=period.last_day, tz=tz,
+                                        run_id=run["run_id"])
     days_of = frame["ds"].dt.date
-    return {"now": negative_shares(frame[days_of >= first]), "then": negative_shares(frame[days_of < first])}
+    return {"now": negative_shares(frame[days_of >= period.start]), "then": negative_shares(frame[days_of < period.start])}
 
 
 @router.get("/topics/{topic_key}", response_model=TopicPublic, responses=_NOT_FOUND,
@@ -173,10 +171,11 @@ def _series_window(store, tz: str, start: date | None, end: date | None) -> tupl
 
 
 def _comment_days(store, tz: str) -> tuple[date, date]:
-    """The local days of the first and the latest comment (today for both when there is none)."""
+    """The local days of the first and the latest comment (the configured zone's today for both when there is none)."""
     first, last = comment_span(store)
     if last is None:
-        return date.today(), date.today()
+        today = local_today(tz)
+        return today, today
     zone = ZoneInfo(tz)
     return first.astimezone(zone).date(), last.astimezone(zone).date()
 
