@@ -21,7 +21,7 @@ from config import Settings
 from service.cache import ResponseCache
 from service.dashboard import add_dashboard
 from service.docs import add_offline_docs
-from service.jobs import JobRunner, thread_store
+from service.jobs import JobRunner
 from service.key_cache import KeyCache
 from service.metrics import ServiceMetrics
 from service.middleware import RequestContextMiddleware, request_id_of
@@ -75,7 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.jobs = runner
         scheduler = None
         if settings.schedule.enabled:
-            scheduler_store = thread_store(store)
+            scheduler_store = store.view()
             scheduler = build_scheduler(settings, scheduler_store)
             scheduler.start()
         app.state.scheduler = scheduler

@@ -15,7 +15,7 @@ from fastapi import Depends, HTTPException, Query, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from config import Settings
-from service.jobs import JobRunner, thread_store
+from service.jobs import JobRunner
 from service.metrics import ServiceMetrics
 from store import Store
 from store.keys import role_allows
@@ -27,7 +27,7 @@ def get_settings(request: Request) -> Settings:
 
 
 def get_store(request: Request) -> Iterator[Store]:
-    view = thread_store(request.app.state.store)
+    view = request.app.state.store.view()
     try:
         yield view
     finally:

@@ -23,7 +23,7 @@ DuckDB lets one process open a database file for writing, so the design is:
 * **The scheduler** (``schedule.enabled``) runs inside the service on its own thread and
   connection, through the same jobs table and locks.
 * **Reads keep working while a run is in progress.** Every request and every job thread gets its
-  own connection (``thread_store`` below). DuckDB's MVCC gives each reader a consistent
+  own connection (``Store.view()``). DuckDB's MVCC gives each reader a consistent
   snapshot, so ``GET /topics`` answers from the previous run until the new run commits.
 * **A crash leaves nothing "running".** On start-up the service calls
   ``pipelines.jobs.recover_crashed_jobs`` before it accepts requests, which fails the jobs, topic
@@ -34,7 +34,6 @@ DuckDB lets one process open a database file for writing, so the design is:
 
 from __future__ import annotations
 
-import copy
 import logging
 import threading
 import time
@@ -47,17 +46,6 @@ from service.metrics import ServiceMetrics
 from store import Store
 
 log = logging.getLogger(__name__)
-
-
-def thread_store(store: Store) -> Store:
-    """A view of ``store`` with its own connection, for one request or one worker thread.
-
-    It shares the write lock, so ``transaction()`` still lets one writer in at a time; close it
-    when done (closing closes only its own connection).
-    """
-    view = copy.copy(store)
-    view.conn = store.conn.cursor()
-    return view
 
 
 class JobRunner:
@@ -90,7 +78,7 @@ class JobRunner:
         return job_id
 
     def _execute(self, kind: str, job_id: int) -> None:
-        store = thread_store(self.store)
+        store = self.store.view()
         started = time.perf_counter()
         status = "failed"
         try:

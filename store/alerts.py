@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from store.db import Store
+from store.rows import records
 
 KINDS = ("emerging", "surge", "fading", "unassigned_growth", "negative_rise")
 SEVERITIES = ("low", "medium", "high")
@@ -29,21 +30,22 @@ def put_alerts(store: Store, alerts: list[dict[str, Any]]) -> list[dict[str, Any
             if alert["dedup_key"] in existing:
                 continue
             existing.add(alert["dedup_key"])
-            row = cur.execute(
+            cur.execute(
                 "INSERT INTO alerts (kind, topic_key, day, severity, score, numbers, explanation, dedup_key)"
                 f" VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING {', '.join(_COLUMNS)}",
                 [alert["kind"], alert["topic_key"], alert["day"], alert["severity"], alert["score"],
                  json.dumps(alert["numbers"], ensure_ascii=False), alert["explanation"], alert["dedup_key"]],
-            ).fetchone()
-            stored.append(_as_dict(row))
+            )
+            stored.append(_decoded(records(cur)[0]))
     return stored
 
 
 def recent_alerts(store: Store, *, since: dt.date) -> pd.DataFrame:
     """kind, topic_key and day of the alerts about ``since`` or later: what cooldowns look at."""
-    frame = store.cursor().execute(
-        "SELECT kind, topic_key, day FROM alerts WHERE day >= ? ORDER BY day", [since]
-    ).df()
+    with store.cursor() as cur:
+        frame = cur.execute(
+            "SELECT kind, topic_key, day FROM alerts WHERE day >= ? ORDER BY day", [since]
+        ).df()
     frame["day"] = pd.to_datetime(frame["day"])
     return frame
 
@@ -69,21 +71,21 @@ def list_alerts(
     if limit < 1:
         raise ValueError(f"limit must be at least 1, got {limit}")
     start_day, end_day = _day(start), _day(end)
-    rows = store.cursor().execute(
-        f"SELECT {', '.join(_COLUMNS)} FROM alerts"
-        " WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR severity = ?)"
-        " AND (? IS NULL OR day >= ?) AND (? IS NULL OR day < ?)"
-        " ORDER BY day DESC, score DESC, id LIMIT ?",
-        [kind, kind, severity, severity, start_day, start_day, end_day, end_day, limit],
-    ).fetchall()
-    return [_as_dict(row) for row in rows]
+    with store.cursor() as cur:
+        cur.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM alerts"
+            " WHERE (? IS NULL OR kind = ?) AND (? IS NULL OR severity = ?)"
+            " AND (? IS NULL OR day >= ?) AND (? IS NULL OR day < ?)"
+            " ORDER BY day DESC, score DESC, id LIMIT ?",
+            [kind, kind, severity, severity, start_day, start_day, end_day, end_day, limit],
+        )
+        return [_decoded(alert) for alert in records(cur)]
 
 
 def _day(value: dt.date | dt.datetime | None) -> dt.date | None:
     return value.date() if isinstance(value, dt.datetime) else value
 
 
-def _as_dict(row: tuple) -> dict[str, Any]:
-    alert = dict(zip(_COLUMNS, row))
+def _decoded(alert: dict[str, Any]) -> dict[str, Any]:
     alert["numbers"] = json.loads(alert["numbers"]) if isinstance(alert["numbers"], str) else alert["numbers"]
     return alert

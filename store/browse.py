@@ -11,6 +11,7 @@ from typing import Any
 
 from store.db import Store
 from store.embeddings import model_dim, vectors_table
+from store.rows import records
 
 _PUBLIC_COLUMNS = ("id", "source", "external_id", "created_at", "text", "lang")
 _SELECT_PUBLIC = ", ".join(f"c.{name}" for name in _PUBLIC_COLUMNS) + ", a.topic_key"
@@ -66,8 +67,7 @@ def list_comments(
         sql += " WHERE " + " AND ".join(where)
     sql += " ORDER BY c.created_at DESC, c.id DESC LIMIT ?"
     with store.cursor() as cur:
-        rows = cur.execute(sql, [run_id, *params, limit]).fetchall()
-    return [dict(zip((*_PUBLIC_COLUMNS, "topic_key"), row)) for row in rows]
+        return records(cur.execute(sql, [run_id, *params, limit]))
 
 
 def comment_span(store: Store) -> tuple[datetime | None, datetime | None]:
@@ -117,6 +117,5 @@ def search_comments(
     )
     candidate_params = [run_id, *params] if where else []
     with store.cursor() as cur:
-        rows = cur.execute(sql, [vector, fingerprint, *candidate_params, limit, run_id, *params]).fetchall()
-    return [dict(zip((*_PUBLIC_COLUMNS, "topic_key", "score"), row)) for row in rows]
+        return records(cur.execute(sql, [vector, fingerprint, *candidate_params, limit, run_id, *params]))
 

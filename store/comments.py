@@ -59,14 +59,11 @@ def _now() -> datetime:
 
 def finished_batch_with_checksum(store: Store, checksum: str) -> tuple[int, str | None] | None:
     """The id and encoding of a completed batch of the same file bytes, so a re-ingest can say so and stop."""
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         row = cur.execute(
             "SELECT id, encoding FROM ingest_batches WHERE checksum = ? AND status = 'done' ORDER BY id LIMIT 1",
             [checksum],
         ).fetchone()
-    finally:
-        cur.close()
     return None if row is None else (int(row[0]), row[1])
 
 
@@ -153,17 +150,13 @@ def fail_running_batches(store: Store) -> list[int]:
 
 
 def comment_count(store: Store) -> int:
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         return int(cur.execute("SELECT count(*) FROM comments").fetchone()[0])
-    finally:
-        cur.close()
 
 
 def comment_overview(store: Store) -> dict:
     """Counts a person checks after loading data: comments, span, languages, sources, rejects."""
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         total, first, last, days = cur.execute(
             "SELECT count(*), min(created_at), max(created_at),"
             " count(DISTINCT CAST(timezone('UTC', created_at) AS DATE)) FROM comments"
@@ -172,8 +165,6 @@ def comment_overview(store: Store) -> dict:
         sources = dict(cur.execute("SELECT source, count(*) FROM comments GROUP BY source ORDER BY 2 DESC").fetchall())
         rejected = int(cur.execute("SELECT count(*) FROM rejected_rows").fetchone()[0])
         batches = int(cur.execute("SELECT count(*) FROM ingest_batches WHERE status = 'done'").fetchone()[0])
-    finally:
-        cur.close()
     return {
         "comments": int(total),
         "first": first,

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from store.db import Store
+from store.rows import records
 
 KINDS = ("rename", "merge", "hide", "seed")
 _COLUMNS = "id, kind, topic_key, merged_keys, label, seed_phrases, created_at, undone_at"
@@ -37,27 +38,21 @@ def add_correction(
     """Record a correction inside the caller's transaction and return it."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}, not {kind!r}")
-    row = cur.execute(
+    return records(cur.execute(
         "INSERT INTO topic_corrections (kind, topic_key, merged_keys, label, seed_phrases, seed_vector,"
         f" seed_fingerprint) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
         [kind, topic_key, list(merged_keys), label, list(seed_phrases),
          None if seed_vector is None else [float(x) for x in seed_vector], seed_fingerprint],
-    ).fetchall()[0]
-    return dict(zip(_COLUMNS.split(", "), row))
-
-
-def _dicts(result: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    names = [d[0] for d in result.description]
-    return [dict(zip(names, row)) for row in result.fetchall()]
+    ))[0]
 
 
 def undo_correction(cur: duckdb.DuckDBPyConnection, correction_id: int) -> dict[str, Any] | None:
     """Mark a correction undone (it stays on record); None when there is no active one with that id."""
-    rows = cur.execute(
+    rows = records(cur.execute(
         f"UPDATE topic_corrections SET undone_at = now() WHERE id = ? AND undone_at IS NULL RETURNING {_COLUMNS}",
         [correction_id],
-    ).fetchall()
-    return dict(zip(_COLUMNS.split(", "), rows[0])) if rows else None
+    ))
+    return rows[0] if rows else None
 
 
 def list_corrections(
@@ -78,8 +73,8 @@ def list_corrections(
            f" WHERE {' AND '.join(where)} ORDER BY id")
     if isinstance(store, Store):
         with store.cursor() as cur:
-            return _dicts(cur.execute(sql, params))
-    return _dicts(store.execute(sql, params))
+            return records(cur.execute(sql, params))
+    return records(store.execute(sql, params))
 
 
 def set_seed_vector(cur: duckdb.DuckDBPyConnection, correction_id: int, vector: np.ndarray, fingerprint: str) -> None:
@@ -90,11 +85,8 @@ def set_seed_vector(cur: duckdb.DuckDBPyConnection, correction_id: int, vector: 
 
 def corrections_version(store: Store) -> tuple[int, int]:
     """(newest correction id, undone count): changes whenever the set of active corrections does."""
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         row = cur.execute("SELECT coalesce(max(id), 0), count(undone_at) FROM topic_corrections").fetchone()
-    finally:
-        cur.close()
     return int(row[0]), int(row[1])
 
 

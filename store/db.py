@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import threading
@@ -44,9 +45,11 @@ class Store:
     """One open DuckDB database with the current schema.
 
     DuckDB lets one process write a file at a time, so a process opens its Store once and
-    shares it. ``cursor()`` gives a thread its own connection to the same database.
-    ``data_version`` counts the commits made through ``transaction()``: the process owns the
-    file, so an unchanged count means unchanged data, and a read cache can trust it.
+    shares it. Queries run on a cursor, always as ``with store.cursor() as cur:`` so that it is
+    closed when done; writes go through ``transaction()``; a thread that needs a ``Store`` of its
+    own (a request, a worker) takes ``view()``. ``data_version`` counts the commits made through
+    ``transaction()``: the process owns the file, so an unchanged count means unchanged data, and
+    a read cache can trust it.
     """
 
     def __init__(self, path: Path | str, *, read_only: bool = False) -> None:
@@ -82,8 +85,18 @@ class Store:
         self.close()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        """A connection for one thread; DuckDB connections are not shared across threads."""
+        """A connection for one thread (DuckDB connections are not shared across threads); use it in ``with``."""
         return self.conn.cursor()
+
+    def view(self) -> Store:
+        """This store with its own connection, for one request or one worker thread.
+
+        It shares the write lock, so ``transaction()`` still lets one writer in at a time; close
+        it when done (closing closes only its own connection).
+        """
+        view = copy.copy(self)
+        view.conn = self.conn.cursor()
+        return view
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -48,11 +48,8 @@ def register_model(store: Store, fingerprint: str, dim: int, model: str) -> None
 
 def model_dim(store: Store, fingerprint: str) -> int | None:
     """The dimension of a registered model, or None when it has never been registered."""
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         row = cur.execute("SELECT dim FROM embedding_models WHERE fingerprint = ?", [fingerprint]).fetchone()
-    finally:
-        cur.close()
     return None if row is None else int(row[0])
 
 
@@ -97,15 +94,12 @@ def put_vectors(store: Store, fingerprint: str, text_hashes: Sequence[str], vect
 def text_counts(store: Store, fingerprint: str) -> tuple[int, int]:
     """(distinct comment texts, of those without a vector for this model)."""
     table = _registered_table(store, fingerprint)
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         total, missing = cur.execute(
             f"SELECT count(DISTINCT c.text_hash), count(DISTINCT c.text_hash) FILTER (WHERE e.text_hash IS NULL)"
             f" FROM comments c LEFT JOIN {table} e ON e.fingerprint = ? AND e.text_hash = c.text_hash",
             [fingerprint],
         ).fetchone()
-    finally:
-        cur.close()
     return int(total), int(missing)
 
 
@@ -118,8 +112,7 @@ def missing_texts(store: Store, fingerprint: str, *, batch_size: int = 2048) -> 
     table = _registered_table(store, fingerprint)
     after = ""
     while True:
-        cur = store.cursor()
-        try:
+        with store.cursor() as cur:
             rows = cur.execute(
                 f"SELECT c.text_hash, any_value(c.text) FROM comments c"
                 f" WHERE c.text_hash > ? AND NOT EXISTS ("
@@ -127,8 +120,6 @@ def missing_texts(store: Store, fingerprint: str, *, batch_size: int = 2048) -> 
                 " GROUP BY c.text_hash ORDER BY c.text_hash LIMIT ?",
                 [after, fingerprint, batch_size],
             ).fetchall()
-        finally:
-            cur.close()
         if not rows:
             return
         after = rows[-1][0]
@@ -147,8 +138,7 @@ def comment_vectors(
     if dim is None:
         return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
     table = vectors_table(dim)
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         sql = (
             f"SELECT c.id, e.vector FROM comments c JOIN {table} e"
             " ON e.fingerprint = ? AND e.text_hash = c.text_hash"
@@ -157,8 +147,6 @@ def comment_vectors(
             cur.register("wanted_ids", pa.table({"id": pa.array(np.asarray(comment_ids, dtype=np.int64))}))
             sql += " WHERE c.id IN (SELECT id FROM wanted_ids)"
         result = cur.sql(sql + " ORDER BY c.id", params=[fingerprint]).to_arrow_table()
-    finally:
-        cur.close()
     ids = result.column("id").to_numpy().astype(np.int64, copy=False)
     return ids, _matrix(result.column("vector"), dim)
 
@@ -168,16 +156,13 @@ def vectors_for_hashes(store: Store, fingerprint: str, text_hashes: Sequence[str
     dim = model_dim(store, fingerprint)
     if dim is None or not len(text_hashes):
         return {}
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         cur.register("wanted_hashes", pa.table({"text_hash": pa.array(list(text_hashes), pa.string())}))
         result = cur.sql(
             f"SELECT e.text_hash, e.vector FROM {vectors_table(dim)} e"
             " WHERE e.fingerprint = ? AND e.text_hash IN (SELECT text_hash FROM wanted_hashes)",
             params=[fingerprint],
         ).to_arrow_table()
-    finally:
-        cur.close()
     return dict(zip(result.column("text_hash").to_pylist(), _matrix(result.column("vector"), dim)))
 
 

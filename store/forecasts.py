@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from store.db import Store
+from store.rows import records
 
 _POINT_COLUMNS = ["topic_key", "freq", "kind", "ds", "yhat", "lower", "upper"]
 _BACKTEST_COLUMNS = ["topic_key", "freq", "model", "mae", "smape", "mase", "folds", "coverage", "horizon"]
@@ -20,7 +21,8 @@ _BACKTEST_COLUMNS = ["topic_key", "freq", "model", "mae", "smape", "mase", "fold
 
 def fingerprints(store: Store) -> dict[tuple[str, str], str]:
     """``{(topic_key, freq): fingerprint}`` of every stored forecast."""
-    rows = store.cursor().execute("SELECT topic_key, freq, fingerprint FROM topic_forecasts").fetchall()
+    with store.cursor() as cur:
+        rows = cur.execute("SELECT topic_key, freq, fingerprint FROM topic_forecasts").fetchall()
     return {(key, freq): fingerprint for key, freq, fingerprint in rows}
 
 
@@ -86,27 +88,26 @@ def topic_forecast(store: Store, topic_key: str, freq: str = "D") -> dict[str, A
     """A topic's latest forecast: model, members (of a combination), reason, coverage (of the served
     model's interval on the backtest folds), points (ds, yhat, lower, upper), and per model its
     backtest ``{mae, smape, mase, coverage, folds, horizon}``; None when the topic has none."""
-    cur = store.cursor()
-    row = cur.execute(
-        "SELECT topic_key, freq, run_id, fingerprint, history_start, history_end, observations, chosen_model,"
-        " reason, interval_width, created_at, coverage, members FROM topic_forecasts WHERE topic_key = ? AND freq = ?",
-        [topic_key, freq],
-    ).fetchone()
-    if row is None:
-        return None
-    names = ["topic_key", "freq", "run_id", "fingerprint", "history_start", "history_end", "observations",
-             "chosen_model", "reason", "interval_width", "created_at", "coverage", "members"]
-    forecast = dict(zip(names, row))
-    forecast["model"] = forecast["chosen_model"]
-    forecast["members"] = json.loads(forecast["members"]) if forecast["members"] else []
-    forecast["baseline_chosen"] = forecast["chosen_model"] == "seasonal_naive"
-    forecast["points"] = _points(cur, topic_key, freq, "forecast")
-    forecast["asof"] = _points(cur, topic_key, freq, "asof")
-    backtests = cur.execute(
-        "SELECT model, mae, smape, mase, coverage, folds, horizon FROM forecast_backtests"
-        " WHERE topic_key = ? AND freq = ? ORDER BY model",
-        [topic_key, freq],
-    ).fetchall()
+    with store.cursor() as cur:
+        found = records(cur.execute(
+            "SELECT topic_key, freq, run_id, fingerprint, history_start, history_end, observations, chosen_model,"
+            " reason, interval_width, created_at, coverage, members FROM topic_forecasts"
+            " WHERE topic_key = ? AND freq = ?",
+            [topic_key, freq],
+        ))
+        if not found:
+            return None
+        forecast = found[0]
+        forecast["model"] = forecast["chosen_model"]
+        forecast["members"] = json.loads(forecast["members"]) if forecast["members"] else []
+        forecast["baseline_chosen"] = forecast["chosen_model"] == "seasonal_naive"
+        forecast["points"] = _points(cur, topic_key, freq, "forecast")
+        forecast["asof"] = _points(cur, topic_key, freq, "asof")
+        backtests = cur.execute(
+            "SELECT model, mae, smape, mase, coverage, folds, horizon FROM forecast_backtests"
+            " WHERE topic_key = ? AND freq = ? ORDER BY model",
+            [topic_key, freq],
+        ).fetchall()
     forecast["backtest"] = {
         model: {"mae": mae, "smape": smape, "mase": mase, "coverage": coverage, "folds": folds, "horizon": horizon}
         for model, mae, smape, mase, coverage, folds, horizon in backtests
@@ -116,23 +117,22 @@ def topic_forecast(store: Store, topic_key: str, freq: str = "D") -> dict[str, A
 
 def asof_points(store: Store, *, freq: str = "D", start: dt.date | None = None) -> pd.DataFrame:
     """Every topic's as-of forecasts (topic_key, ds, yhat, lower, upper), from ``start`` on."""
-    frame = store.cursor().execute(
-        "SELECT topic_key, ds, yhat, lower, upper FROM forecast_points"
-        " WHERE freq = ? AND kind = 'asof' AND (? IS NULL OR ds >= ?) ORDER BY topic_key, ds",
-        [freq, start, start],
-    ).df()
+    with store.cursor() as cur:
+        frame = cur.execute(
+            "SELECT topic_key, ds, yhat, lower, upper FROM forecast_points"
+            " WHERE freq = ? AND kind = 'asof' AND (? IS NULL OR ds >= ?) ORDER BY topic_key, ds",
+            [freq, start, start],
+        ).df()
     frame["ds"] = pd.to_datetime(frame["ds"])
     return frame
 
 
 def latest_run(store: Store) -> dict[str, Any] | None:
-    cur = store.cursor()
-    row = cur.execute(
-        "SELECT id, started_at, finished_at, series, refitted, skipped, prophet FROM forecast_runs ORDER BY id DESC LIMIT 1"
-    ).fetchone()
-    if row is None:
-        return None
-    return dict(zip(["id", "started_at", "finished_at", "series", "refitted", "skipped", "prophet"], row))
+    with store.cursor() as cur:
+        found = records(cur.execute(
+            "SELECT id, started_at, finished_at, series, refitted, skipped, prophet FROM forecast_runs ORDER BY id DESC LIMIT 1"
+        ))
+    return found[0] if found else None
 
 
 def _points(cur: Any, topic_key: str, freq: str, kind: str) -> list[dict[str, Any]]:

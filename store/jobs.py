@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from config.errors import TopicPulseError
+from store.rows import records
 
 if TYPE_CHECKING:
     from store.db import Store
@@ -102,8 +103,7 @@ def jsonable(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
-def _row(columns: list[str], values: tuple) -> dict[str, Any]:
-    job = dict(zip(columns, values))
+def _decoded(job: dict[str, Any]) -> dict[str, Any]:
     for key in ("params", "counts"):
         if job[key] is not None:
             job[key] = json.loads(job[key])
@@ -115,8 +115,7 @@ def _row(columns: list[str], values: tuple) -> dict[str, Any]:
 
 def _fetch(cur, sql: str, params: list) -> list[dict[str, Any]]:
     cur.execute(sql, params)
-    columns = [d[0] for d in cur.description]
-    return [_row(columns, values) for values in cur.fetchall()]
+    return [_decoded(job) for job in records(cur)]
 
 
 def _fail_orphans(cur, runner: Runner, kinds: Collection[str] | None = None) -> list[int]:

@@ -14,6 +14,8 @@ import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from store.rows import records
+
 if TYPE_CHECKING:
     from store.db import Store
 
@@ -32,10 +34,6 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def _row_to_key(row: tuple) -> dict:
-    return dict(zip(("id", "prefix", "name", "role", "created_at", "revoked_at"), row, strict=True))
-
-
 def create_key(store: Store, name: str, role: str) -> tuple[dict, str]:
     """A new key's record and the key itself, which is not stored and cannot be shown again."""
     if role not in ROLES:
@@ -45,32 +43,29 @@ def create_key(store: Store, name: str, role: str) -> tuple[dict, str]:
     prefix = secrets.token_hex(6)
     token = f"tp_{prefix}_{secrets.token_urlsafe(32)}"
     with store.transaction() as cur:
-        row = cur.execute(
+        cur.execute(
             f"INSERT INTO api_keys (prefix, key_hash, name, role) VALUES (?, ?, ?, ?) RETURNING {_KEY_FIELDS}",
             [prefix, _hash(token), name.strip(), role],
-        ).fetchone()
-    return _row_to_key(row), token
+        )
+        (record,) = records(cur)
+    return record, token
 
 
 def list_keys(store: Store, *, include_revoked: bool = False) -> list[dict]:
     """Every key's record (never the key), oldest first."""
     where = "" if include_revoked else "WHERE revoked_at IS NULL"
-    cur = store.cursor()
-    try:
-        rows = cur.execute(f"SELECT {_KEY_FIELDS} FROM api_keys {where} ORDER BY id").fetchall()
-    finally:
-        cur.close()
-    return [_row_to_key(row) for row in rows]
+    with store.cursor() as cur:
+        return records(cur.execute(f"SELECT {_KEY_FIELDS} FROM api_keys {where} ORDER BY id"))
 
 
 def revoke_key(store: Store, key_id: int) -> dict | None:
     """Revoke a key; None when no active key has that id."""
     with store.transaction() as cur:
-        row = cur.execute(
+        found = records(cur.execute(
             f"UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL RETURNING {_KEY_FIELDS}",
             [datetime.now(UTC), key_id],
-        ).fetchone()
-    return _row_to_key(row) if row else None
+        ))
+    return found[0] if found else None
 
 
 def verify_key(store: Store, token: str) -> dict | None:
@@ -78,13 +73,10 @@ def verify_key(store: Store, token: str) -> dict | None:
     parts = token.split("_", 2)
     if len(parts) != 3 or parts[0] != "tp":
         return None
-    cur = store.cursor()
-    try:
-        row = cur.execute(
+    with store.cursor() as cur:
+        found = records(cur.execute(
             f"SELECT {_KEY_FIELDS}, key_hash FROM api_keys WHERE prefix = ? AND revoked_at IS NULL", [parts[1]]
-        ).fetchone()
-    finally:
-        cur.close()
-    if row is None or not hmac.compare_digest(row[-1], _hash(token)):
+        ))
+    if not found or not hmac.compare_digest(found[0].pop("key_hash"), _hash(token)):
         return None
-    return _row_to_key(row[:-1])
+    return found[0]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # pandas is imported where a frame is built: crash recovery a
 
 from store.dates import clamp_day
 from store.db import Store
+from store.rows import records
 
 DEFAULT_TZ = "Asia/Ho_Chi_Minh"  # the default of settings.ingest.timezone; callers pass theirs
 _FREQS = {"day": "day", "week": "week"}
@@ -137,12 +138,9 @@ def record_stage_seconds(store: Store, run_id: int, stage_seconds: dict[str, flo
 
 def new_topic_keys(store: Store, count: int) -> list[str]:
     """``count`` never-used stable keys (t0001, t0002, ...)."""
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         rows = cur.execute("SELECT nextval('topic_key_number') FROM range(?)", [count]).fetchall()
         return [topic_key(int(row[0])) for row in rows]
-    finally:
-        cur.close()
 
 
 def current_run(store: Store) -> dict[str, Any] | None:
@@ -199,11 +197,10 @@ def get_topic(store: Store, topic_key: str) -> dict[str, Any] | None:
         return None
     topic = rows[0]
     topic["current"] = current is not None and topic["run_id"] == current["run_id"]
-    texts = dict(
-        store.cursor().execute(
+    with store.cursor() as cur:
+        texts = dict(cur.execute(
             "SELECT id, text FROM comments WHERE id IN (SELECT unnest(?::BIGINT[]))", [topic["representative_ids"]]
-        ).fetchall()
-    )
+        ).fetchall())
     topic["representative_comments"] = [
         {"comment_id": cid, "text": texts[cid]} for cid in topic["representative_ids"] if cid in texts
     ]
@@ -236,11 +233,12 @@ def topic_vectors(store: Store, run_id: int, *, fitted: bool = False) -> dict[st
     another answers with the key it was merged into. For lineage (``fitted``) only the topics the
     fit found count, under their own keys, so corrections never change which key a re-fit inherits.
     """
-    rows = store.cursor().execute(
-        "SELECT CASE WHEN ? THEN topic_key ELSE coalesce(merged_into, topic_key) END, centroid, min_similarity,"
-        " keywords FROM topics WHERE run_id = ? AND (NOT ? OR origin = 'fit') ORDER BY topic_key",
-        [fitted, run_id, fitted],
-    ).fetchall()
+    with store.cursor() as cur:
+        rows = cur.execute(
+            "SELECT CASE WHEN ? THEN topic_key ELSE coalesce(merged_into, topic_key) END, centroid, min_similarity,"
+            " keywords FROM topics WHERE run_id = ? AND (NOT ? OR origin = 'fit') ORDER BY topic_key",
+            [fitted, run_id, fitted],
+        ).fetchall()
     return {
         "keys": [row[0] for row in rows],
         "centroids": np.array([row[1] for row in rows], dtype=np.float32).reshape(len(rows), -1),
@@ -256,14 +254,11 @@ def comment_texts(store: Store, comment_ids: np.ndarray) -> list[str]:
     import pandas as pd
 
     frame = pd.DataFrame({"id": np.asarray(comment_ids, dtype=np.int64), "pos": np.arange(len(comment_ids))})
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         cur.register("wanted_comments", frame)
         rows = cur.execute(
             "SELECT c.text FROM wanted_comments w JOIN comments c ON c.id = w.id ORDER BY w.pos"
         ).fetchall()
-    finally:
-        cur.close()
     if len(rows) != len(frame):
         raise ValueError(f"{len(frame) - len(rows)} of the comment ids are not in the store")
     return [row[0] for row in rows]
@@ -280,14 +275,11 @@ def data_window(store: Store, comment_ids: np.ndarray) -> tuple[dt.datetime | No
     import pandas as pd
 
     frame = pd.DataFrame({"id": np.asarray(comment_ids, dtype=np.int64)})
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         cur.register("window_comments", frame)
         first, last = cur.execute(
             "SELECT min(c.created_at), max(c.created_at) FROM comments c JOIN window_comments w ON w.id = c.id"
         ).fetchall()[0]
-    finally:
-        cur.close()
     return first, last
 
 
@@ -295,11 +287,12 @@ def data_window(store: Store, comment_ids: np.ndarray) -> tuple[dt.datetime | No
 
 def comments_to_assign(store: Store, run_id: int) -> np.ndarray:
     """Ids of comments with no assignment in the run (ingested after it), oldest first."""
-    rows = store.cursor().execute(
-        "SELECT c.id FROM comments c WHERE NOT EXISTS"
-        " (SELECT 1 FROM topic_assignments a WHERE a.run_id = ? AND a.comment_id = c.id) ORDER BY c.id",
-        [run_id],
-    ).fetchall()
+    with store.cursor() as cur:
+        rows = cur.execute(
+            "SELECT c.id FROM comments c WHERE NOT EXISTS"
+            " (SELECT 1 FROM topic_assignments a WHERE a.run_id = ? AND a.comment_id = c.id) ORDER BY c.id",
+            [run_id],
+        ).fetchall()
     return np.array([row[0] for row in rows], dtype=np.int64)
 
 
@@ -323,14 +316,11 @@ def add_assignments(store: Store, run_id: int, assignments: pd.DataFrame) -> int
 
 def incremental_counts(store: Store, run_id: int) -> tuple[int, int]:
     """(comments assigned to the run after it was fitted, of those unassigned)."""
-    cur = store.cursor()
-    try:
+    with store.cursor() as cur:
         total, unassigned = cur.execute(
             "SELECT count(*), count(*) FILTER (WHERE topic_key IS NULL) FROM topic_assignments"
             " WHERE run_id = ? AND method = 'assign'", [run_id]
         ).fetchall()[0]
-    finally:
-        cur.close()
     return int(total), int(unassigned)
 
 
@@ -483,7 +473,8 @@ def _period_counts(store, run_id, unit, tz, start, end, measures, condition, gro
         f" FROM topic_assignments a JOIN comments c ON c.id = a.comment_id {join}"
         f" WHERE {' AND '.join(where)} GROUP BY {keys}"
     )
-    frame = store.cursor().execute(sql, params).df()
+    with store.cursor() as cur:
+        frame = cur.execute(sql, params).df()
     frame["ds"] = pd.to_datetime(frame["ds"]).astype("datetime64[us]")
     return frame
 
@@ -512,13 +503,8 @@ def _one_run(store: Store, clause: str, params: list) -> dict[str, Any] | None:
 
 
 def _query(store: Store, sql: str, params: list | None = None) -> list[dict[str, Any]]:
-    cur = store.cursor()
-    try:
-        result = cur.execute(sql, params or [])
-        names = [d[0] for d in result.description]
-        rows = [dict(zip(names, row)) for row in result.fetchall()]
-    finally:
-        cur.close()
+    with store.cursor() as cur:
+        rows = records(cur.execute(sql, params or []))
     for row in rows:
         for name in _JSON_COLUMNS:
             if isinstance(row.get(name), str):
