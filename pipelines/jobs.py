@@ -42,6 +42,7 @@ from store.jobs import (
     mark_running,
     update_progress,
 )
+from store.recovery import fail_running_batches, fail_running_runs
 
 if TYPE_CHECKING:
     from store import Store
@@ -372,19 +373,15 @@ def recover_crashed_jobs(store: Store) -> list[int]:
     """Mark failed, with the reason, every record a process which exited left queued or running:
     jobs, topic runs and ingest batches; call at start-up, before any job starts. Returns the jobs.
 
-    Forecast runs need nothing: their row is written once, when the run has finished. The stores
-    of runs and batches are imported here, like the stages, to keep this module light to import.
+    Forecast runs need nothing: their row is written once, when the run has finished.
     """
-    from store import comments as comment_store
-    from store import topics as topic_store
-
     recovered = fail_orphaned_jobs(store)
     if recovered:
         log.warning("marked %d job(s) left by an exited process as failed: %s", len(recovered), recovered)
-    runs = topic_store.abandon_running(store)
+    runs = fail_running_runs(store)
     if runs:
         log.warning("marked %d topic run(s) left running by an exited process as failed", runs)
-    batches = comment_store.fail_running_batches(store)
+    batches = fail_running_batches(store)
     if batches:
         log.warning("marked ingest batch(es) %s left running by an exited process as failed", batches)
     return recovered

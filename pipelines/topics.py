@@ -35,6 +35,7 @@ from config import Settings
 from store import Store
 from store import embeddings as store_embeddings
 from store import topics as store_topics
+from store.recovery import fail_running_runs
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +199,7 @@ def run_topics(settings: Settings, store: Store, embedder=None, *, executor: Exe
     from pipelines.embed import embed_comments, load_embedder
 
     started = time.perf_counter()
-    abandoned = store_topics.abandon_running(store)
+    abandoned = fail_running_runs(store)
     if abandoned:
         log.warning("marked %d topic run(s) left running by a stopped process as failed", abandoned)
     embedder = embedder or load_embedder(settings)

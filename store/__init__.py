@@ -1,7 +1,7 @@
 """The one home of the DuckDB schema, its migrations and its queries.
 
 ``Store`` opens the file and applies migrations; the sibling modules hold the queries for one
-part of the domain each (comments, embeddings, topics, forecasts, jobs, keys). ``Store`` and
+part of the domain each (comments, embeddings, topics, forecasts, jobs, keys, crash recovery). ``Store`` and
 ``StoreError`` are imported on first use, so a command that only prints its help (or a module
 that names ``store.keys.ROLES``) does not pay for importing DuckDB.
 """

@@ -133,22 +133,6 @@ def record_failed_batch(store: Store, *, source_file: str, checksum: str | None,
         )
 
 
-def fail_running_batches(store: Store) -> list[int]:
-    """Mark failed the batches left 'running' by a process that died; returns their ids.
-
-    A batch is written inside one transaction, so a crash normally rolls its row back; this
-    catches any row that still says running when no ingest can be in progress (start-up).
-    """
-    with store.transaction() as cur:
-        rows = cur.execute(
-            "UPDATE ingest_batches SET status = 'failed', finished_at = ?,"
-            " error = 'interrupted: the process ingesting it stopped before it finished'"
-            " WHERE status = 'running' RETURNING id",
-            [_now()],
-        ).fetchall()
-    return sorted(int(row[0]) for row in rows)
-
-
 def comment_count(store: Store) -> int:
     with store.cursor() as cur:
         return int(cur.execute("SELECT count(*) FROM comments").fetchone()[0])

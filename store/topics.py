@@ -12,13 +12,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import numpy as np
-
-if TYPE_CHECKING:  # pandas is imported where a frame is built: crash recovery at start-up stays light
-    import pandas as pd
+import pandas as pd
 
 from store.dates import clamp_day
 from store.db import Store
@@ -58,21 +56,6 @@ def fail_run(store: Store, run_id: int, error: str) -> None:
             " duration_s = epoch(now() - started_at) WHERE id = ?",
             [error[:4000], run_id],
         )
-
-
-def abandon_running(store: Store) -> int:
-    """Mark runs left 'running' by a process that died as failed; returns how many.
-
-    Called when a run starts: one process writes a store at a time and the jobs table keeps two
-    topic runs from overlapping, so a 'running' row at that point has no live owner.
-    """
-    with store.transaction() as cur:
-        rows = cur.execute(
-            "UPDATE topic_runs SET status = 'failed', finished_at = now(),"
-            " error = 'interrupted: the process running it stopped before it finished'"
-            " WHERE status = 'running' RETURNING id"
-        ).fetchall()
-    return len(rows)
 
 
 def write_run(
@@ -251,8 +234,6 @@ def topic_vectors(store: Store, run_id: int, *, fitted: bool = False) -> dict[st
 
 def comment_texts(store: Store, comment_ids: np.ndarray) -> list[str]:
     """The texts of ``comment_ids``, in that order (all must exist)."""
-    import pandas as pd
-
     frame = pd.DataFrame({"id": np.asarray(comment_ids, dtype=np.int64), "pos": np.arange(len(comment_ids))})
     with store.cursor() as cur:
         cur.register("wanted_comments", frame)
@@ -272,8 +253,6 @@ def recent_comment_texts(store: Store, limit: int) -> list[str]:
 
 def data_window(store: Store, comment_ids: np.ndarray) -> tuple[dt.datetime | None, dt.datetime | None]:
     """Earliest and latest ``created_at`` among the comments."""
-    import pandas as pd
-
     frame = pd.DataFrame({"id": np.asarray(comment_ids, dtype=np.int64)})
     with store.cursor() as cur:
         cur.register("window_comments", frame)
@@ -343,8 +322,6 @@ def topic_volume(
     period's first local day as a naive timestamp. Unassigned comments are in ``unassigned_share``.
     Topics an analyst merged into another are never rows; hidden ones only when asked by key.
     """
-    import pandas as pd
-
     unit = _unit(freq)
     run_id = _run_or_current(store, run_id)
     empty = pd.DataFrame({"topic_key": pd.Series(dtype=str), "ds": pd.Series(dtype="datetime64[us]"),
@@ -386,8 +363,6 @@ def topic_sentiment(
     (``model_key`` names the sentiment classifier whose labels count). The share is of scored
     comments, None where a period has none, so a day without comments is no 0 % day.
     """
-    import pandas as pd
-
     volume = topic_volume(store, freq=freq, start=start, end=end, topic_keys=topic_keys, tz=tz, run_id=run_id)
     columns = ["topic_key", "ds", "negative", "scored", "share"]
     if volume.empty:
@@ -420,8 +395,6 @@ def unassigned_share(
     looked at them. A rising share means comments about something the run has no topic for.
     Periods without comments have total 0 and share 0.
     """
-    import pandas as pd
-
     unit = _unit(freq)
     run_id = _run_or_current(store, run_id)
     columns = ["ds", "unassigned", "total", "share"]
@@ -449,8 +422,6 @@ def _unit(freq: str) -> str:
 def _period_start(value: dt.date | dt.datetime | str, unit: str) -> pd.Timestamp:
     """The local day (or Monday) starting ``value``'s period, moved into the store's span of days
     so that no bound a caller picks (year 1, year 9999) overflows a calendar or zero-fills a series."""
-    import pandas as pd
-
     day = pd.Timestamp(value)
     day = (day.tz_localize(None) if day.tzinfo else day).normalize()
     day = pd.Timestamp(clamp_day(day.date()))
@@ -458,8 +429,6 @@ def _period_start(value: dt.date | dt.datetime | str, unit: str) -> pd.Timestamp
 
 
 def _period_counts(store, run_id, unit, tz, start, end, measures, condition, group, join="", join_params=()) -> pd.DataFrame:
-    import pandas as pd
-
     where, params = ["a.run_id = ?", condition], [unit, tz, *join_params, run_id]
     if start is not None:
         where.append("(c.created_at AT TIME ZONE ?) >= ?")
@@ -480,8 +449,6 @@ def _period_counts(store, run_id, unit, tz, start, end, measures, condition, gro
 
 
 def _periods(unit: str, start, end, seen: pd.Series) -> pd.DatetimeIndex:
-    import pandas as pd
-
     first = _period_start(start, unit) if start is not None else (seen.min() if len(seen) else None)
     last = _period_start(end, unit) if end is not None else (seen.max() if len(seen) else None)
     if first is None or last is None or pd.isna(first) or pd.isna(last) or last < first:

@@ -10,6 +10,7 @@ from pipelines.ingest import ingest_records
 from config import Settings
 from store import Store
 from store import topics as store_topics
+from store.recovery import fail_running_runs
 
 
 def _comments(settings: Settings, store: Store) -> list[int]:
@@ -87,7 +88,7 @@ def test_current_run_lineage_and_retired_keys(settings: Settings, store: Store) 
     assert [(h["run_id"], h["topic_key"], h["relation"]) for h in history] == [
         (first, "t0001", "new"), (second, "t0001", "split"), (second, "t0005", "split")]
     assert [t["topic_key"] for t in store_topics.list_topics(store, first)] == ["t0001"]
-    assert store_topics.abandon_running(store) == 1
+    assert fail_running_runs(store) == 1
     runs = store_topics.list_runs(store)
     assert [r["status"] for r in runs] == ["failed", "done", "failed", "done"]
     assert runs[2]["error"] == "ValueError: boom" and "interrupted" in runs[0]["error"]
