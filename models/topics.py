@@ -28,18 +28,26 @@ import os
 import shutil
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 
 from config.errors import TopicPulseError
-from models.segment import corpus_vectorizer, keyword_terms, segment_all, tokens
-from models.text import detect_language
+from models.segment import corpus_vectorizer, segment_all
 from models.topic_backend import BACKENDS, CUML, choose_backend, cuml_models
+from models.topic_geometry import OUTLIER, centroids_of, nearest_ids, similarity_to_own, unit_vector
+from models.topic_keywords import (
+    WordEncoder,
+    ctfidf,
+    encoder_backend,
+    label_from_keywords,
+    representatives,
+    topic_share_floor,
+    vietnamese_first,
+)
 from models.topic_merge import merge_groups, merged_labels
 from models.topic_quality import npmi_coherence, topic_diversity
 
@@ -47,17 +55,12 @@ log = logging.getLogger(__name__)
 
 OUTLIER_STRATEGIES = ("embeddings", "c-tf-idf", "none")
 REPRESENTATIONS = ("ctfidf", "mmr", "keybert", "keybert+mmr")
-OUTLIER = -1
 ASSIGN_QUANTILE = 0.05
 CTFIDF_OUTLIER_THRESHOLD = 0.1
 
 
 class TopicFitError(TopicPulseError, ValueError):
     """The comments gave no topic with these parameters; the message says which to change."""
-
-
-class WordEncoder(Protocol):
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
 
 @dataclass
@@ -260,7 +263,7 @@ class TopicModel:
             labels = np.asarray(reduced, dtype=np.int64)
             model.update_topics(
                 sample_docs, topics=labels.tolist(), top_n_words=self.top_n_words,
-                vectorizer_model=vectorizer, ctfidf_model=_ctfidf(self.reduce_frequent_words),
+                vectorizer_model=vectorizer, ctfidf_model=ctfidf(self.reduce_frequent_words),
                 representation_model=self._representation_model(),
             )
         stages["outliers"] = time.perf_counter() - clock
@@ -269,10 +272,10 @@ class TopicModel:
         topic_ids = sorted(set(labels.tolist()) - {OUTLIER})
         all_labels = np.full(len(docs), OUTLIER, dtype=np.int64)
         all_labels[sample] = labels
-        centroids = _centroids(embeddings, all_labels, topic_ids)
+        centroids = centroids_of(embeddings, all_labels, topic_ids)
         rest = np.setdiff1d(np.arange(len(docs)), sample, assume_unique=True)
         similarity = np.zeros(len(docs), dtype=np.float32)
-        similarity[sample] = _similarity_to_own(sample_vectors, labels, topic_ids, centroids)
+        similarity[sample] = similarity_to_own(sample_vectors, labels, topic_ids, centroids)
         thresholds = self._thresholds(similarity[sample], clustered, labels, topic_ids)
         # Comments outside the sample get what a sampled comment would have got: a topic when
         # HDBSCAN-like close to it, or when reduce_outliers("embeddings") would have moved it there.
@@ -280,10 +283,10 @@ class TopicModel:
                            if self.outlier_strategy == "embeddings" else thresholds)
         for start in range(0, len(rest), self.batch_size):
             batch = rest[start:start + self.batch_size]
-            all_labels[batch], similarity[batch] = _nearest(embeddings[batch], topic_ids, centroids, rest_thresholds)
+            all_labels[batch], similarity[batch] = nearest_ids(embeddings[batch], topic_ids, centroids, rest_thresholds)
             log.info("assigned %d of %d comments outside the sample", min(start + self.batch_size, len(rest)), len(rest))
         if len(rest):
-            centroids = _centroids(embeddings, all_labels, topic_ids)
+            centroids = centroids_of(embeddings, all_labels, topic_ids)
         stages["assign"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -312,11 +315,11 @@ class TopicModel:
                  len(groups), len(set(groups.values())), self.merge_similarity)
         model.update_topics(
             sample_docs, topics=merged.tolist(), top_n_words=self.top_n_words, vectorizer_model=vectorizer,
-            ctfidf_model=_ctfidf(self.reduce_frequent_words), representation_model=self._representation_model(),
+            ctfidf_model=ctfidf(self.reduce_frequent_words), representation_model=self._representation_model(),
         )
         # reduce_outliers("embeddings") compares outliers with these: the merged topics' centroids.
         topic_ids = sorted(set(merged.tolist()) - {OUTLIER})
-        self._set_topic_embeddings(model, sample_vectors, merged, _centroids(sample_vectors, merged, topic_ids))
+        self._set_topic_embeddings(model, sample_vectors, merged, centroids_of(sample_vectors, merged, topic_ids))
         return merged
 
     def transform(self, embeddings: np.ndarray, *, threshold: float | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -334,7 +337,7 @@ class TopicModel:
             thresholds = np.array([topic.min_similarity for topic in self.topics_], dtype=np.float32)
         else:
             thresholds = np.full(len(ids), self.assign_threshold if threshold is None else threshold, np.float32)
-        return _nearest(vectors, ids, centroids, thresholds)
+        return nearest_ids(vectors, ids, centroids, thresholds)
 
     # ------------------------------------------------------------------ persistence
 
@@ -460,7 +463,7 @@ class TopicModel:
             chain.append(MaximalMarginalRelevance(diversity=self.mmr_diversity, top_n_words=self.top_n_words))
         if self.min_topic_share > 0:
             # Last: MMR fails on fewer candidates than top_n_words, so the floor filters its choice.
-            chain.append(_topic_share_floor(self.min_topic_share, self.top_n_words))
+            chain.append(topic_share_floor(self.min_topic_share, self.top_n_words))
         return chain or None
 
     def _bertopic(self, params: dict[str, Any], vectorizer):
@@ -484,11 +487,11 @@ class TopicModel:
         return BERTopic(
             # "multilingual", never the default "english": see the module docstring.
             language="multilingual",
-            embedding_model=_encoder_backend(self.word_encoder) if self.word_encoder is not None else None,
+            embedding_model=encoder_backend(self.word_encoder) if self.word_encoder is not None else None,
             umap_model=umap_model,
             hdbscan_model=hdbscan_model,
             vectorizer_model=vectorizer,
-            ctfidf_model=_ctfidf(self.reduce_frequent_words),
+            ctfidf_model=ctfidf(self.reduce_frequent_words),
             representation_model=self._representation_model(),
             top_n_words=self.top_n_words,
             calculate_probabilities=False,
@@ -501,7 +504,7 @@ class TopicModel:
         if self.outlier_strategy != "embeddings":
             return CTFIDF_OUTLIER_THRESHOLD
         topic_ids = sorted(set(labels.tolist()) - {OUTLIER})
-        own = _similarity_to_own(vectors, labels, topic_ids, _centroids(vectors, labels, topic_ids))
+        own = similarity_to_own(vectors, labels, topic_ids, centroids_of(vectors, labels, topic_ids))
         return float(np.quantile(own[labels != OUTLIER], ASSIGN_QUANTILE))
 
     def _thresholds(self, similarity, clustered, labels, topic_ids) -> np.ndarray:
@@ -529,7 +532,7 @@ class TopicModel:
                 label=label_from_keywords([w for w, _ in keywords]),
                 keywords=keywords,
                 size=int(sizes[topic_id]),
-                representatives=_representatives(ranked, [sample_docs[p] for p in position[ranked]], self.n_representatives),
+                representatives=representatives(ranked, [sample_docs[p] for p in position[ranked]], self.n_representatives),
                 min_similarity=float(thresholds[row]),
                 centroid=centroids[row],
             ))
@@ -540,113 +543,5 @@ class TopicModel:
         rows = list(centroids)
         if model._outliers:
             noise = embeddings[labels == OUTLIER]
-            rows.insert(0, _unit(noise.mean(axis=0)) if len(noise) else np.zeros(centroids.shape[1], np.float32))
+            rows.insert(0, unit_vector(noise.mean(axis=0)) if len(noise) else np.zeros(centroids.shape[1], np.float32))
         model.topic_embeddings_ = np.stack(rows)
-
-
-def _encoder_backend(encoder: WordEncoder):
-    """BERTopic's view of a word encoder; defined here so BERTopic is imported only when fitting."""
-    from bertopic.backend import BaseEmbedder
-
-    class EncoderBackend(BaseEmbedder):
-        def embed(self, documents, verbose: bool = False) -> np.ndarray:
-            # Keywords arrive segmented ("đất_đai"); the encoder was trained on spaced syllables.
-            return encoder.encode([str(doc).replace("_", " ") for doc in documents])
-
-    return EncoderBackend()
-
-
-def _topic_share_floor(min_share: float, keep: int):
-    """A BERTopic representation step: drop candidate keywords found in under ``min_share`` of the topic's comments."""
-    from bertopic.representation import BaseRepresentation
-
-    class TopicShareFloor(BaseRepresentation):
-        def extract_topics(self, topic_model, documents, c_tf_idf, topics):
-            found = {}
-            for topic, docs in documents.groupby("Topic")["Document"]:
-                counts = Counter(term for doc in docs for term in set(keyword_terms(doc)))
-                found[topic] = (counts, math.ceil(min_share * len(docs)))
-            out = {}
-            for topic, candidates in topics.items():
-                counts, need = found.get(topic, (Counter(), 1))
-                out[topic] = [(word, score) for word, score in candidates if word and counts[word] >= need][:keep]
-            return out
-
-    return TopicShareFloor()
-
-
-def _ctfidf(reduce_frequent_words: bool):
-    from bertopic.vectorizers import ClassTfidfTransformer
-
-    return ClassTfidfTransformer(reduce_frequent_words=reduce_frequent_words)
-
-
-def _unit(vector: np.ndarray) -> np.ndarray:
-    return (vector / max(float(np.linalg.norm(vector)), 1e-12)).astype(np.float32)
-
-
-def _centroids(embeddings: np.ndarray, labels: np.ndarray, topic_ids: list[int]) -> np.ndarray:
-    """Unit-length mean embedding of each topic's comments, in ``topic_ids`` order."""
-    row_of = {topic: row for row, topic in enumerate(topic_ids)}
-    sums = np.zeros((len(topic_ids), embeddings.shape[1]), dtype=np.float64)
-    assigned = np.flatnonzero(labels != OUTLIER)
-    np.add.at(sums, np.array([row_of[t] for t in labels[assigned]], dtype=np.int64), embeddings[assigned])
-    return np.stack([_unit(row) for row in sums])
-
-
-def _similarity_to_own(vectors: np.ndarray, labels: np.ndarray, topic_ids: list[int], centroids: np.ndarray) -> np.ndarray:
-    row_of = {topic: row for row, topic in enumerate(topic_ids)}
-    sims = vectors @ centroids.T
-    own = np.array([row_of.get(t, -1) for t in labels.tolist()], dtype=np.int64)
-    return np.where(own >= 0, sims[np.arange(len(vectors)), np.maximum(own, 0)], sims.max(axis=1)).astype(np.float32)
-
-
-def nearest_topics(vectors: np.ndarray, centroids: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Row of the nearest centroid by cosine (-1 below that topic's threshold) and the cosine."""
-    vectors = np.asarray(vectors, dtype=np.float32)
-    vectors = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    sims = vectors @ np.asarray(centroids, dtype=np.float32).T
-    best = sims.argmax(axis=1)
-    score = sims[np.arange(len(vectors)), best].astype(np.float32)
-    return np.where(score >= np.asarray(thresholds)[best], best, OUTLIER).astype(np.int64), score
-
-
-def _nearest(vectors: np.ndarray, topic_ids: list[int], centroids: np.ndarray, thresholds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    rows, score = nearest_topics(vectors, centroids, thresholds)
-    ids = np.asarray(topic_ids, dtype=np.int64)
-    return np.where(rows == OUTLIER, OUTLIER, ids[np.maximum(rows, 0)]), score
-
-
-def _representatives(ranked: np.ndarray, texts: list[str], n: int) -> list[int]:
-    """The ``n`` comments closest to the centroid, one per distinct text; very short ones last."""
-    seen, full, short = set(), [], []
-    for position, text in zip(ranked.tolist(), texts):
-        words = tokens(text)
-        key = " ".join(words)
-        if key in seen:
-            continue
-        seen.add(key)
-        (full if len(words) >= 3 else short).append(position)
-        if len(full) >= n:
-            break
-    return (full + short)[:n]
-
-
-def vietnamese_first(keywords: Sequence[tuple[str, float]]) -> list[tuple[str, float]]:
-    """Keywords with the Vietnamese ones first, each side in its own order: a mixed topic reads in Vietnamese."""
-    return sorted(keywords, key=lambda kw: detect_language(kw[0].replace("_", " ")) != "vi")
-
-
-def label_from_keywords(keywords: Sequence[str], n_words: int = 3) -> str:
-    """A short readable label: the first keywords that share no word with one already taken."""
-    chosen: list[str] = []
-    taken: set[str] = set()
-    for keyword in keywords:
-        words = set(keyword.split())
-        if not keyword or words & taken:
-            continue
-        chosen.append(keyword)
-        taken |= words
-        if len(chosen) == n_words:
-            break
-    return ", ".join(word.replace("_", " ") for word in chosen) or "(no keywords)"

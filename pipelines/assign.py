@@ -26,7 +26,7 @@ import pandas as pd
 
 from config.errors import TopicPulseError
 from models.diacritics import DiacriticRestorer
-from models.topics import OUTLIER, nearest_topics
+from models.topic_geometry import OUTLIER, nearest_topics
 from config import Settings
 from pipelines import ray_engine
 from pipelines.restore import analysis_vectors, learned_restorer

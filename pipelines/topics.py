@@ -28,7 +28,9 @@ import pandas as pd
 
 from config.errors import TopicPulseError
 from models.lineage import LineageLink, match_topics
-from models.topics import OUTLIER, TopicModel, WordEncoder
+from models.topic_geometry import OUTLIER
+from models.topic_keywords import WordEncoder
+from models.topics import TopicModel
 from pipelines.corrections import apply_corrections
 from pipelines.restore import analysis_vectors
 from config import Settings

@@ -11,7 +11,9 @@ import pytest
 from models.lineage import match_topics
 from models.segment import keyword_terms, segment, segment_all, stop_words, tokens
 from models.topic_quality import npmi_coherence, topic_diversity
-from models.topics import OUTLIER, TopicModel, label_from_keywords, scaled_parameters, vietnamese_first
+from models.topic_geometry import OUTLIER
+from models.topic_keywords import label_from_keywords, vietnamese_first
+from models.topics import TopicModel, scaled_parameters
 from tests.topics_corpus import vietnamese_corpus
 
 
