@@ -89,7 +89,9 @@ class EmbeddingSettings(Section):
 
 
 class TopicSettings(Section):
-    """Topic runs (``models.topics.TopicModel``); None means "scale with the corpus size"."""
+    """Topic runs: ``models.topics.TopicModel`` takes this section whole (its docstring explains
+    each field); ``restore_diacritics``, ``lineage_*`` and ``refit_*`` are the pipeline's. None
+    means "scale with the corpus size"."""
 
     sample_size: int = Field(100_000, ge=10, description="Fit on at most this many comments; the rest get the nearest topic.")
     random_state: int = 42

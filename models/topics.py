@@ -17,6 +17,12 @@
 - Keywords are refined with MaximalMarginalRelevance and/or KeyBERTInspired when a word encoder
   (anything with ``encode(texts) -> L2-normalised array``, e.g. ``models.embedding.Embedder``)
   is given; without one they stay plain c-TF-IDF.
+
+Why this file is over 400 lines: ``TopicModel.fit`` is one sequence of stages (segment, cluster,
+merge, outliers, assign, describe) whose private steps all read the model's parameters and its
+BERTopic instance; splitting the class would pass that state around. What does not need it lives
+apart: the vector geometry in ``models.topic_geometry``, keyword steps and labels in
+``models.topic_keywords``, merging in ``models.topic_merge``, quality in ``models.topic_quality``.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from typing import Any
 
 import numpy as np
 
+from config import TopicSettings
 from config.errors import TopicPulseError
 from models.segment import corpus_vectorizer, segment_all
 from models.topic_backend import BACKENDS, CUML, choose_backend, cuml_models
@@ -79,6 +86,25 @@ class Topic:
         return [word for word, _ in self.keywords]
 
 
+def _check(values: dict[str, Any]) -> None:
+    """The parameter rules a model states itself, before the settings' own validation, so that
+    a wrong choice is named with the choices."""
+    if values["representation"] not in REPRESENTATIONS:
+        raise ValueError(f"representation must be one of {REPRESENTATIONS}, got {values['representation']!r}")
+    if values["outlier_strategy"] not in OUTLIER_STRATEGIES:
+        raise ValueError(f"outlier_strategy must be one of {OUTLIER_STRATEGIES}, got {values['outlier_strategy']!r}")
+    if not 0 <= values["mmr_diversity"] <= 1:
+        raise ValueError(f"mmr_diversity must be in [0, 1], got {values['mmr_diversity']}")
+    if not 0 < values["merge_similarity"] <= 1:
+        raise ValueError(f"merge_similarity must be in (0, 1], got {values['merge_similarity']}")
+    if not 0 <= values["min_topic_share"] < 1:
+        raise ValueError(f"min_topic_share must be in [0, 1), got {values['min_topic_share']}")
+    if values["cluster_backend"] not in BACKENDS:
+        raise ValueError(f"cluster_backend must be one of {BACKENDS}, got {values['cluster_backend']!r}")
+    if values["sample_size"] < 10:
+        raise ValueError(f"sample_size must be at least 10, got {values['sample_size']}")
+
+
 def scaled_parameters(n_docs: int) -> dict[str, int]:
     """UMAP/HDBSCAN defaults for a fit on ``n_docs`` comments.
 
@@ -100,7 +126,15 @@ def scaled_parameters(n_docs: int) -> dict[str, int]:
 class TopicModel:
     """Topics for a set of comments whose embeddings are already computed.
 
-    Parameters (``None`` means "scale with the corpus", see ``scaled_parameters``):
+    Parameters
+    ----------
+    params: the topics section of the settings (``config.TopicSettings``, whose fields, defaults
+        and checks are the one list of the model's parameters); None means the defaults.
+    overrides: any field of ``TopicSettings`` by name (``sample_size=120``), validated as the
+        settings are. (``restore_diacritics``, ``lineage_*`` and ``refit_*`` are the pipeline's.)
+    word_encoder: encodes keywords for MMR/KeyBERTInspired (syllables joined by spaces).
+
+    What the fields do (``None`` means "scale with the corpus", see ``scaled_parameters``):
         n_neighbors, n_components: UMAP; metric is cosine, ``min_dist`` 0.
         min_cluster_size, min_samples: HDBSCAN (euclidean on the UMAP output, "eom").
         random_state: seeds UMAP and the sample, so the same input gives the same topics.
@@ -132,8 +166,7 @@ class TopicModel:
             (e5 puts unrelated texts at 0.7+, MiniLM at 0.1), so one fixed number fits none.
         min_df, max_df: keyword document-frequency rules (``models.segment``).
         n_representatives: deduplicated example comments kept per topic.
-        batch_size: comments per batch when assigning outside the sample.
-        word_encoder: encodes keywords for MMR/KeyBERTInspired (syllables joined by spaces).
+        assign_batch: comments per batch when assigning outside the sample.
         cluster_backend: "auto" (cuML's UMAP and HDBSCAN when cuML imports and a GPU is
             visible, else the CPU pair), "cpu" or "cuml"; ``params_`` records the one used.
 
@@ -146,67 +179,15 @@ class TopicModel:
     """
 
     def __init__(
-        self,
-        *,
-        n_neighbors: int | None = None,
-        n_components: int = 5,
-        min_cluster_size: int | None = None,
-        min_samples: int | None = None,
-        random_state: int = 42,
-        sample_size: int = 100_000,
-        top_n_words: int = 10,
-        representation: str = "ctfidf",
-        reduce_frequent_words: bool = False,
-        mmr_diversity: float = 0.3,
-        min_topic_share: float = 0.05,
-        merge_topics: bool = True,
-        merge_similarity: float = 0.3,
-        outlier_strategy: str = "embeddings",
-        outlier_threshold: float | None = None,
-        assign_threshold: float | None = None,
-        min_df: int | None = None,
-        max_df: float = 0.5,
-        n_representatives: int = 5,
-        batch_size: int = 20_000,
-        word_encoder: WordEncoder | None = None,
-        cluster_backend: str = "auto",
+        self, params: TopicSettings | None = None, *, word_encoder: WordEncoder | None = None, **overrides: Any
     ) -> None:
-        if representation not in REPRESENTATIONS:
-            raise ValueError(f"representation must be one of {REPRESENTATIONS}, got {representation!r}")
-        if outlier_strategy not in OUTLIER_STRATEGIES:
-            raise ValueError(f"outlier_strategy must be one of {OUTLIER_STRATEGIES}, got {outlier_strategy!r}")
-        if not 0 <= mmr_diversity <= 1:
-            raise ValueError(f"mmr_diversity must be in [0, 1], got {mmr_diversity}")
-        if not 0 < merge_similarity <= 1:
-            raise ValueError(f"merge_similarity must be in (0, 1], got {merge_similarity}")
-        if not 0 <= min_topic_share < 1:
-            raise ValueError(f"min_topic_share must be in [0, 1), got {min_topic_share}")
-        if cluster_backend not in BACKENDS:
-            raise ValueError(f"cluster_backend must be one of {BACKENDS}, got {cluster_backend!r}")
-        if sample_size < 10:
-            raise ValueError(f"sample_size must be at least 10, got {sample_size}")
-        self.n_neighbors = n_neighbors
-        self.n_components = n_components
-        self.min_cluster_size = min_cluster_size
-        self.min_samples = min_samples
-        self.random_state = random_state
-        self.sample_size = sample_size
-        self.top_n_words = top_n_words
-        self.representation = representation
-        self.reduce_frequent_words = reduce_frequent_words
-        self.mmr_diversity = mmr_diversity
-        self.min_topic_share = min_topic_share
-        self.merge_topics = merge_topics
-        self.merge_similarity = merge_similarity
-        self.outlier_strategy = outlier_strategy
-        self.outlier_threshold = outlier_threshold
-        self.assign_threshold = assign_threshold
-        self.min_df = min_df
-        self.max_df = max_df
-        self.n_representatives = n_representatives
-        self.batch_size = batch_size
+        values = {**(params or TopicSettings()).model_dump(), **overrides}
+        unknown = set(overrides) - set(TopicSettings.model_fields)
+        if unknown:
+            raise TypeError(f"unknown topic parameters: {', '.join(sorted(unknown))}")
+        _check(values)
+        self.params = TopicSettings.model_validate(values)
         self.word_encoder = word_encoder
-        self.cluster_backend = cluster_backend
 
         self.topics_: list[Topic] | None = None
         self.labels_: np.ndarray | None = None
@@ -229,7 +210,7 @@ class TopicModel:
         params = self._resolve(len(sample))
         sample_docs = segment_all(docs[i] for i in sample)
         sample_vectors = embeddings[sample]
-        vectorizer, _ = corpus_vectorizer(sample_docs, min_df=self.min_df, max_df=self.max_df)
+        vectorizer, _ = corpus_vectorizer(sample_docs, min_df=self.params.min_df, max_df=self.params.max_df)
         stages["segment"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
@@ -249,21 +230,21 @@ class TopicModel:
                  len(sample), params["clusters"], 100 * raw_outliers)
 
         clock = time.perf_counter()
-        if self.merge_topics:
+        if self.params.merge_topics:
             labels = self._merge(model, labels, [docs[i] for i in sample], sample_docs, sample_vectors, vectorizer)
         stages["merge"] = time.perf_counter() - clock
 
         clock = time.perf_counter()
         params["outlier_threshold"] = outlier_threshold = self._outlier_threshold(sample_vectors, labels)
-        if raw_outliers > 0 and self.outlier_strategy != "none":
+        if raw_outliers > 0 and self.params.outlier_strategy != "none":
             reduced = model.reduce_outliers(
-                sample_docs, labels.tolist(), strategy=self.outlier_strategy,
+                sample_docs, labels.tolist(), strategy=self.params.outlier_strategy,
                 threshold=outlier_threshold, embeddings=sample_vectors,
             )
             labels = np.asarray(reduced, dtype=np.int64)
             model.update_topics(
-                sample_docs, topics=labels.tolist(), top_n_words=self.top_n_words,
-                vectorizer_model=vectorizer, ctfidf_model=ctfidf(self.reduce_frequent_words),
+                sample_docs, topics=labels.tolist(), top_n_words=self.params.top_n_words,
+                vectorizer_model=vectorizer, ctfidf_model=ctfidf(self.params.reduce_frequent_words),
                 representation_model=self._representation_model(),
             )
         stages["outliers"] = time.perf_counter() - clock
@@ -280,11 +261,11 @@ class TopicModel:
         # Comments outside the sample get what a sampled comment would have got: a topic when
         # HDBSCAN-like close to it, or when reduce_outliers("embeddings") would have moved it there.
         rest_thresholds = (np.minimum(thresholds, outlier_threshold)
-                           if self.outlier_strategy == "embeddings" else thresholds)
-        for start in range(0, len(rest), self.batch_size):
-            batch = rest[start:start + self.batch_size]
+                           if self.params.outlier_strategy == "embeddings" else thresholds)
+        for start in range(0, len(rest), self.params.assign_batch):
+            batch = rest[start:start + self.params.assign_batch]
             all_labels[batch], similarity[batch] = nearest_ids(embeddings[batch], topic_ids, centroids, rest_thresholds)
-            log.info("assigned %d of %d comments outside the sample", min(start + self.batch_size, len(rest)), len(rest))
+            log.info("assigned %d of %d comments outside the sample", min(start + self.params.assign_batch, len(rest)), len(rest))
         if len(rest):
             centroids = centroids_of(embeddings, all_labels, topic_ids)
         stages["assign"] = time.perf_counter() - clock
@@ -296,8 +277,8 @@ class TopicModel:
         self.quality_ = {
             "raw_outlier_share": raw_outliers,
             "outlier_share": float(np.mean(all_labels == OUTLIER)),
-            "topic_diversity": topic_diversity(words, self.top_n_words),
-            "npmi": npmi_coherence(words, sample_docs, self.top_n_words),
+            "topic_diversity": topic_diversity(words, self.params.top_n_words),
+            "npmi": npmi_coherence(words, sample_docs, self.params.top_n_words),
         }
         stages["describe"] = time.perf_counter() - clock
 
@@ -307,15 +288,15 @@ class TopicModel:
 
     def _merge(self, model, labels, texts, sample_docs, sample_vectors, vectorizer) -> np.ndarray:
         """Labels after merging topics on one subject (``models.topic_merge``); BERTopic follows."""
-        groups = merge_groups(sample_vectors, texts, labels, self.merge_similarity)
+        groups = merge_groups(sample_vectors, texts, labels, self.params.merge_similarity)
         if len(set(groups.values())) == len(groups):
             return labels
         merged = merged_labels(labels, groups)
         log.info("merged %d topics into %d (centred centroid cosine >= %.2f)",
-                 len(groups), len(set(groups.values())), self.merge_similarity)
+                 len(groups), len(set(groups.values())), self.params.merge_similarity)
         model.update_topics(
-            sample_docs, topics=merged.tolist(), top_n_words=self.top_n_words, vectorizer_model=vectorizer,
-            ctfidf_model=ctfidf(self.reduce_frequent_words), representation_model=self._representation_model(),
+            sample_docs, topics=merged.tolist(), top_n_words=self.params.top_n_words, vectorizer_model=vectorizer,
+            ctfidf_model=ctfidf(self.params.reduce_frequent_words), representation_model=self._representation_model(),
         )
         # reduce_outliers("embeddings") compares outliers with these: the merged topics' centroids.
         topic_ids = sorted(set(merged.tolist()) - {OUTLIER})
@@ -333,10 +314,10 @@ class TopicModel:
             )
         centroids = np.stack([topic.centroid for topic in self.topics_])
         ids = [topic.index for topic in self.topics_]
-        if threshold is None and self.assign_threshold is None:
+        if threshold is None and self.params.assign_threshold is None:
             thresholds = np.array([topic.min_similarity for topic in self.topics_], dtype=np.float32)
         else:
-            thresholds = np.full(len(ids), self.assign_threshold if threshold is None else threshold, np.float32)
+            thresholds = np.full(len(ids), self.params.assign_threshold if threshold is None else threshold, np.float32)
         return nearest_ids(vectors, ids, centroids, thresholds)
 
     # ------------------------------------------------------------------ persistence
@@ -360,7 +341,7 @@ class TopicModel:
             save_file({"centroids": np.stack([t.centroid for t in self.topics_]).astype(np.float32)},
                       str(staging / "centroids.safetensors"))
             meta = {
-                "settings": self._settings(),
+                "settings": self.params.values(),
                 "params": self.params_,
                 "quality": self.quality_,
                 "topics": [
@@ -387,7 +368,7 @@ class TopicModel:
             raise ValueError(f"{folder} is not a saved topic model (topics.json is missing)")
         meta = json.loads((folder / "topics.json").read_text(encoding="utf-8"))
         centroids = load_file(str(folder / "centroids.safetensors"))["centroids"]
-        model = cls(**meta["settings"])
+        model = cls(TopicSettings.model_validate(meta["settings"]))
         model.topics_ = [
             Topic(**{**info, "keywords": [tuple(k) for k in info["keywords"]]}, centroid=centroid)
             for info, centroid in zip(meta["topics"], centroids)
@@ -398,14 +379,6 @@ class TopicModel:
 
     # ------------------------------------------------------------------ internals
 
-    def _settings(self) -> dict[str, Any]:
-        names = ("n_neighbors", "n_components", "min_cluster_size", "min_samples", "random_state",
-                 "sample_size", "top_n_words", "representation", "reduce_frequent_words", "mmr_diversity",
-                 "min_topic_share", "merge_topics", "merge_similarity", "outlier_strategy",
-                 "outlier_threshold", "assign_threshold", "min_df", "max_df", "n_representatives", "batch_size",
-                 "cluster_backend")
-        return {name: getattr(self, name) for name in names}
-
     def _validate(self, docs: Sequence[str], embeddings: np.ndarray) -> np.ndarray:
         vectors = np.asarray(embeddings, dtype=np.float32)
         if vectors.ndim != 2:
@@ -414,39 +387,39 @@ class TopicModel:
             raise ValueError(f"got {len(docs)} comments but {vectors.shape[0]} embeddings")
         if not np.isfinite(vectors).all():
             raise ValueError("embeddings contain NaN or infinite values")
-        minimum = max(10, 2 * (self.min_cluster_size or 5), self.n_components + 2)
+        minimum = max(10, 2 * (self.params.min_cluster_size or 5), self.params.n_components + 2)
         if len(docs) < minimum:
             raise ValueError(f"need at least {minimum} comments to find topics, got {len(docs)}")
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.maximum(norms, 1e-12)
 
     def _sample(self, n_docs: int) -> np.ndarray:
-        if n_docs <= self.sample_size:
+        if n_docs <= self.params.sample_size:
             return np.arange(n_docs)
-        rng = np.random.default_rng(self.random_state)
-        return np.sort(rng.choice(n_docs, size=self.sample_size, replace=False))
+        rng = np.random.default_rng(self.params.random_state)
+        return np.sort(rng.choice(n_docs, size=self.params.sample_size, replace=False))
 
     def _resolve(self, n_fit: int) -> dict[str, Any]:
         scaled = scaled_parameters(n_fit)
         return {
             "n_fit": n_fit,
-            "n_neighbors": min(self.n_neighbors or scaled["n_neighbors"], n_fit - 1),
-            "n_components": self.n_components,
-            "min_cluster_size": self.min_cluster_size or scaled["min_cluster_size"],
-            "min_samples": self.min_samples or scaled["min_samples"],
-            "random_state": self.random_state,
+            "n_neighbors": min(self.params.n_neighbors or scaled["n_neighbors"], n_fit - 1),
+            "n_components": self.params.n_components,
+            "min_cluster_size": self.params.min_cluster_size or scaled["min_cluster_size"],
+            "min_samples": self.params.min_samples or scaled["min_samples"],
+            "random_state": self.params.random_state,
             "representation": self._representation_name(),
-            "outlier_strategy": self.outlier_strategy,
-            "outlier_threshold": self.outlier_threshold,
-            "assign_threshold": self.assign_threshold,
-            "cluster_backend": choose_backend(self.cluster_backend),
+            "outlier_strategy": self.params.outlier_strategy,
+            "outlier_threshold": self.params.outlier_threshold,
+            "assign_threshold": self.params.assign_threshold,
+            "cluster_backend": choose_backend(self.params.cluster_backend),
         }
 
     def _representation_name(self) -> str:
-        if self.representation != "ctfidf" and self.word_encoder is None:
-            log.warning("representation %r needs a word encoder; using plain c-TF-IDF keywords", self.representation)
+        if self.params.representation != "ctfidf" and self.word_encoder is None:
+            log.warning("representation %r needs a word encoder; using plain c-TF-IDF keywords", self.params.representation)
             return "ctfidf"
-        return self.representation
+        return self.params.representation
 
     def _representation_model(self) -> list | None:
         from bertopic.representation import KeyBERTInspired, MaximalMarginalRelevance
@@ -457,13 +430,13 @@ class TopicModel:
         # 0.17.4 picks the wrong rows (it indexes all embeddings by positions among representatives).
         if "keybert" in name:
             # Before MMR it keeps 30 candidates for MMR to choose from.
-            keep = 30 if "mmr" in name else self.top_n_words
-            chain.append(KeyBERTInspired(top_n_words=max(self.top_n_words, keep), random_state=self.random_state))
+            keep = 30 if "mmr" in name else self.params.top_n_words
+            chain.append(KeyBERTInspired(top_n_words=max(self.params.top_n_words, keep), random_state=self.params.random_state))
         if "mmr" in name:
-            chain.append(MaximalMarginalRelevance(diversity=self.mmr_diversity, top_n_words=self.top_n_words))
-        if self.min_topic_share > 0:
+            chain.append(MaximalMarginalRelevance(diversity=self.params.mmr_diversity, top_n_words=self.params.top_n_words))
+        if self.params.min_topic_share > 0:
             # Last: MMR fails on fewer candidates than top_n_words, so the floor filters its choice.
-            chain.append(topic_share_floor(self.min_topic_share, self.top_n_words))
+            chain.append(topic_share_floor(self.params.min_topic_share, self.params.top_n_words))
         return chain or None
 
     def _bertopic(self, params: dict[str, Any], vectorizer):
@@ -491,17 +464,17 @@ class TopicModel:
             umap_model=umap_model,
             hdbscan_model=hdbscan_model,
             vectorizer_model=vectorizer,
-            ctfidf_model=ctfidf(self.reduce_frequent_words),
+            ctfidf_model=ctfidf(self.params.reduce_frequent_words),
             representation_model=self._representation_model(),
-            top_n_words=self.top_n_words,
+            top_n_words=self.params.top_n_words,
             calculate_probabilities=False,
             verbose=False,
         )
 
     def _outlier_threshold(self, vectors: np.ndarray, labels: np.ndarray) -> float:
-        if self.outlier_threshold is not None:
-            return float(self.outlier_threshold)
-        if self.outlier_strategy != "embeddings":
+        if self.params.outlier_threshold is not None:
+            return float(self.params.outlier_threshold)
+        if self.params.outlier_strategy != "embeddings":
             return CTFIDF_OUTLIER_THRESHOLD
         topic_ids = sorted(set(labels.tolist()) - {OUTLIER})
         own = similarity_to_own(vectors, labels, topic_ids, centroids_of(vectors, labels, topic_ids))
@@ -509,8 +482,8 @@ class TopicModel:
 
     def _thresholds(self, similarity, clustered, labels, topic_ids) -> np.ndarray:
         """Per-topic assignment cosine: the fixed setting, else the 5th percentile of its clustered comments."""
-        if self.assign_threshold is not None:
-            return np.full(len(topic_ids), self.assign_threshold, dtype=np.float32)
+        if self.params.assign_threshold is not None:
+            return np.full(len(topic_ids), self.params.assign_threshold, dtype=np.float32)
         out = np.empty(len(topic_ids), dtype=np.float32)
         for row, topic_id in enumerate(topic_ids):
             members = similarity[clustered & (labels == topic_id)]
@@ -524,7 +497,7 @@ class TopicModel:
         topics = []
         for row, topic_id in enumerate(topic_ids):
             keywords = [(word, float(weight)) for word, weight in model.get_topic(topic_id) or [] if word]
-            keywords = vietnamese_first(keywords[: self.top_n_words])
+            keywords = vietnamese_first(keywords[: self.params.top_n_words])
             members = sample[labels[sample] == topic_id]
             ranked = members[np.argsort(-similarity[members], kind="stable")]
             topics.append(Topic(
@@ -532,7 +505,7 @@ class TopicModel:
                 label=label_from_keywords([w for w, _ in keywords]),
                 keywords=keywords,
                 size=int(sizes[topic_id]),
-                representatives=representatives(ranked, [sample_docs[p] for p in position[ranked]], self.n_representatives),
+                representatives=representatives(ranked, [sample_docs[p] for p in position[ranked]], self.params.n_representatives),
                 min_similarity=float(thresholds[row]),
                 centroid=centroids[row],
             ))

@@ -105,18 +105,7 @@ class TopicComputation:
 
 def topic_model(settings: Settings, word_encoder: WordEncoder | None = None) -> TopicModel:
     """A TopicModel configured from ``settings.topics``."""
-    cfg = settings.topics
-    return TopicModel(
-        n_neighbors=cfg.n_neighbors, n_components=cfg.n_components, min_cluster_size=cfg.min_cluster_size,
-        min_samples=cfg.min_samples, random_state=cfg.random_state, sample_size=cfg.sample_size,
-        top_n_words=cfg.top_n_words, representation=cfg.representation,
-        reduce_frequent_words=cfg.reduce_frequent_words, mmr_diversity=cfg.mmr_diversity,
-        min_topic_share=cfg.min_topic_share, merge_topics=cfg.merge_topics, merge_similarity=cfg.merge_similarity,
-        outlier_strategy=cfg.outlier_strategy, outlier_threshold=cfg.outlier_threshold,
-        assign_threshold=cfg.assign_threshold, min_df=cfg.min_df, max_df=cfg.max_df,
-        n_representatives=cfg.n_representatives, batch_size=cfg.assign_batch, word_encoder=word_encoder,
-        cluster_backend=cfg.cluster_backend,
-    )
+    return TopicModel(settings.topics, word_encoder=word_encoder)
 
 
 def load_inputs(store: Store, embedding_fingerprint: str) -> TopicInputs:

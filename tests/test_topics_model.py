@@ -96,7 +96,7 @@ def test_fixed_seed_reproduces_the_same_topics(fitted, corpus) -> None:
 
 def test_fit_on_a_sample_assigns_the_rest_by_nearest_centroid(corpus) -> None:
     texts, vectors, truth = corpus
-    model = TopicModel(representation="ctfidf", sample_size=120, batch_size=50).fit(texts, vectors)
+    model = TopicModel(representation="ctfidf", sample_size=120, assign_batch=50).fit(texts, vectors)
     assert len(model.sample_) == 120 and len(model.labels_) == len(texts)
     rest = np.setdiff1d(np.arange(len(texts)), model.sample_)
     assigned = rest[model.labels_[rest] != OUTLIER]
