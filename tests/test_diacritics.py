@@ -9,7 +9,7 @@ import pytest
 
 from models.diacritics import DiacriticRestorer, analysis_texts, needs_restoration
 from models.text import fold_diacritics, text_hash
-from models.topics import OUTLIER, nearest_topics
+from models.topic_geometry import OUTLIER, nearest_topics
 from pipelines.assign import assign_new_comments
 from pipelines.embed import embed_comments, load_embedder
 from pipelines.ingest import ingest_records
