@@ -115,18 +115,6 @@ def topic_forecast(store: Store, topic_key: str, freq: str = "D") -> dict[str, A
     return forecast
 
 
-def asof_points(store: Store, *, freq: str = "D", start: dt.date | None = None) -> pd.DataFrame:
-    """Every topic's as-of forecasts (topic_key, ds, yhat, lower, upper), from ``start`` on."""
-    with store.cursor() as cur:
-        frame = cur.execute(
-            "SELECT topic_key, ds, yhat, lower, upper FROM forecast_points"
-            " WHERE freq = ? AND kind = 'asof' AND (? IS NULL OR ds >= ?) ORDER BY topic_key, ds",
-            [freq, start, start],
-        ).df()
-    frame["ds"] = pd.to_datetime(frame["ds"])
-    return frame
-
-
 def latest_run(store: Store) -> dict[str, Any] | None:
     with store.cursor() as cur:
         found = records(cur.execute(

@@ -288,12 +288,12 @@ def test_forecasts_in_worker_processes_are_stored_and_read_back(settings: Settin
     assert store_forecasts.topic_forecast(store, "nope") is None
     assert store_forecasts.fingerprints(store)[("t0003", "D")] == tasks[3].fingerprint
     # Each has three folds of 30 days (t0000's leading zero days are kept here, so it is as long).
-    assert len(store_forecasts.asof_points(store)) == 8 * 90
+    assert sum(len(store_forecasts.topic_forecast(store, r["topic_key"])["asof"]) for r in results) == 8 * 90
     # A refit replaces a topic's forecast whole.
     store_forecasts.write_run(store, started_at=dt.datetime.now(dt.UTC), series=1, skipped=0,
                               settings={}, results=[results[3]])
     assert len(store_forecasts.topic_forecast(store, "t0003")["points"]) == 30
-    assert len(store_forecasts.asof_points(store)) == 8 * 90
+    assert sum(len(store_forecasts.topic_forecast(store, r["topic_key"])["asof"]) for r in results) == 8 * 90
     assert store_forecasts.latest_run(store)["refitted"] == 1
 
 
