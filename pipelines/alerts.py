@@ -32,7 +32,14 @@ run that did not happen is still judged later. The rules, with thresholds in ``f
   ``unassigned_min_rise`` or more over the baseline: a topic re-fit is due. High severity once
   the share reaches ``topics.refit_unassigned_share``.
 - negative_rise: a topic's share of negative comments over the recent days doubled against the
-  baseline (``pipelines.alerts_negative`` explains the rule and its thresholds).
+  baseline. The series is the one the topic API serves (``store.topics.topic_sentiment``:
+  negative and sentiment-scored comments per topic and local day). Over the ``recent_days`` to a
+  day, the share negative / scored is compared with the ``baseline_days`` before; the day alerts
+  when the recent share is at least ``negative_min_ratio`` x the baseline share (2: "doubled"),
+  rose by at least ``negative_min_rise`` (10 points, so 2 % -> 4 % is no alarm), and the recent
+  window has ``negative_min_count`` negative comments and the baseline ``negative_min_baseline``
+  scored ones at least, so a handful of comments cannot make a trend. A baseline with no negative
+  comment counts as half a comment, so the ratio stays finite.
 
 Deduplication: an alert's key is (kind, topic, day), unique in the store. On top of that, a topic
 that already had an alert of the same kind within ``cooldown_days`` before gets no new one (a
@@ -109,8 +116,6 @@ def find_alerts(
     if unassigned is not None and len(unassigned):
         candidates += find_unassigned_growth(unassigned, rules, refit_share=refit_share)
     if sentiment is not None and len(sentiment):
-        from pipelines.alerts_negative import find_negative_rise  # it builds on this module's Alert
-
         candidates += find_negative_rise(sentiment, rules, names)
     return apply_cooldowns(candidates, previous, rules.cooldown_days)
 
@@ -251,6 +256,42 @@ def find_unassigned_growth(unassigned: pd.DataFrame, rules: AlertSettings, *, re
             ),
         )]
     return []
+
+
+def find_negative_rise(sentiment: pd.DataFrame, rules: AlertSettings, names: dict[str, str]) -> list[Alert]:
+    """sentiment: daily (topic_key, ds, negative, scored); missing days count as none scored."""
+    frame = sentiment.assign(ds=local_days(sentiment["ds"]))
+    days = pd.date_range(frame["ds"].min(), frame["ds"].max(), freq="D")
+    recent, base = rules.recent_days, rules.baseline_days
+    alerts = []
+    for key, rows in frame.groupby("topic_key"):
+        daily = rows.groupby("ds")[["negative", "scored"]].sum().reindex(days, fill_value=0)
+        negative, scored = daily["negative"].to_numpy(float), daily["scored"].to_numpy(float)
+        for i in _scan_indices(len(days), rules.scan_days, first=recent + recent - 1):
+            now, before = slice(i - recent + 1, i + 1), slice(max(0, i - recent - base + 1), i - recent + 1)
+            if scored[now].sum() == 0 or scored[before].sum() < rules.negative_min_baseline:
+                continue
+            share_now = negative[now].sum() / scored[now].sum()
+            share_before = negative[before].sum() / scored[before].sum()
+            ratio = share_now / max(share_before, 0.5 / scored[before].sum())
+            if (ratio < rules.negative_min_ratio or share_now - share_before < rules.negative_min_rise
+                    or negative[now].sum() < rules.negative_min_count):
+                continue
+            day = days[i].date()
+            alerts.append(Alert(
+                kind="negative_rise", topic_key=str(key), day=day, severity=_severity(ratio, rules.negative_min_ratio),
+                score=round(float(ratio), 3),
+                numbers={"share": round(share_now, 4), "baseline_share": round(share_before, 4),
+                         "negative": int(negative[now].sum()), "scored": int(scored[now].sum()),
+                         "recent_days": recent, "baseline_days": before.stop - before.start},
+                explanation=(
+                    f"{_name(str(key), names)}: {share_now:.0%} of its comments in the {recent} days to {day} "
+                    f"were negative ({int(negative[now].sum())} of {int(scored[now].sum())}), against "
+                    f"{share_before:.0%} in the {base} days before."
+                ),
+            ))
+            break
+    return alerts
 
 
 def apply_cooldowns(candidates: list[Alert], previous: pd.DataFrame | None, cooldown_days: int) -> list[Alert]:

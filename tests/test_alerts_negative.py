@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 
 from config import AlertSettings
-from pipelines.alerts import detect_alerts, find_alerts
-from pipelines.alerts_negative import find_negative_rise
+from pipelines.alerts import detect_alerts, find_alerts, find_negative_rise
 from store import alerts as store_alerts
 from tests.service_helpers import LAST_DAY, app_settings, client, seed_topics, test_embedder  # noqa: F401
 from tests.test_service_sentiment import score_fuel_last_week_negative
