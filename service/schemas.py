@@ -1,6 +1,10 @@
 """Request and response models of the HTTP API (``XBase`` → ``XPublic`` / ``XsPublic``).
 
 Models here describe the wire format only; routes build them from the store's dicts.
+
+Why this file is over 400 lines: it is the API's whole wire format, one short model per shape,
+kept together so that a client author (and the OpenAPI schema's reader) finds every shape in one
+place; the models share no logic that a split would separate.
 """
 
 from __future__ import annotations
