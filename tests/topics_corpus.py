@@ -1,10 +1,15 @@
-"""Small synthetic comment sets for topic tests: a few clear themes, reproducible from a seed."""
+"""Small synthetic comment sets for topic tests: a few clear themes, reproducible from a seed;
+and ``copy_store``, which gives a test its own copy of a store prepared once from them."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import numpy as np
+
+from config import Settings
 
 # English themes for pipeline tests: the small English test model embeds them into clear clusters.
 ENGLISH_THEMES = {
@@ -57,3 +62,10 @@ def vietnamese_corpus(per_theme: int, *, seed: int = 0, dim: int = 32, spread: f
     centres = rng.normal(size=(len(VIETNAMESE_THEMES), dim))
     vectors = centres[truth] + spread * rng.normal(size=(len(texts), dim))
     return texts, (vectors / np.linalg.norm(vectors, axis=1, keepdims=True)).astype(np.float32), truth
+
+
+def copy_store(store_file: Path, settings: Settings) -> Settings:
+    """``settings``, with a copy of ``store_file`` at its store path for the test to change freely."""
+    settings.store_path.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(store_file, settings.store_path)
+    return settings
